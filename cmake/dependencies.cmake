@@ -1,0 +1,13 @@
+# Every dependency comes from a Debian package (deploy/install-deps.sh installs them).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(URING REQUIRED IMPORTED_TARGET liburing)
+find_package(Boost 1.81 REQUIRED COMPONENTS json)
+find_package(ZLIB REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(Threads REQUIRED)
+if(NOT RINGCAST_FUZZ)
+  find_package(PostgreSQL REQUIRED)
+  find_package(mimalloc REQUIRED)
+  find_package(GTest REQUIRED)
+  find_package(benchmark REQUIRED)
+endif()
