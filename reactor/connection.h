@@ -1,0 +1,87 @@
+#pragma once
+// A TCP connection as the application sees it. Lives on exactly one shard and is touched only by
+// that shard's thread; other shards address it by conn_id through the mailbox.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "reactor/buffer.h"
+#include "reactor/close_reason.h"
+#include "reactor/send_queue.h"
+
+namespace ringcast::reactor {
+
+class shard;
+class connection;
+
+// Stable address of a connection across shards: a stale id (slot reused) never matches.
+struct conn_id {
+  std::uint32_t shard = 0;
+  std::uint32_t index = 0;
+  std::uint32_t generation = 0;
+  friend bool operator==(const conn_id&, const conn_id&) = default;
+};
+
+enum class send_status : unsigned char {
+  ok,
+  backpressure,  // queued, but the queue is past its high-water mark: produce less for this peer
+  closed,        // not queued: the connection is closing (possibly because this send passed the cap)
+};
+
+// Per-connection application logic. Called on the owning shard only.
+class connection_handler {
+ public:
+  virtual ~connection_handler() = default;
+  // The bytes are valid only during the call.
+  virtual void on_data(connection& c, std::span<const std::byte> data) noexcept = 0;
+  // Called once when the connection starts closing; sends are refused from here on.
+  virtual void on_close(connection& c, close_reason why) noexcept = 0;
+  // The send queue drained below its low-water mark after a send returned backpressure.
+  virtual void on_writable(connection&) noexcept {}
+  // The server is stopping; the handler may send a last message, then the connection closes.
+  virtual void on_shutdown(connection&) noexcept {}
+};
+
+class connection {
+ public:
+  send_status send(std::span<const std::byte> bytes);
+  send_status send(std::string_view text) {
+    return send(std::as_bytes(std::span<const char>(text.data(), text.size())));
+  }
+  // Queues a reference to a shared buffer; the bytes are never copied.
+  send_status send(const buffer_ref& buf) { return send(buf, 0, buf->size()); }
+  send_status send(const buffer_ref& buf, std::size_t offset, std::size_t len);
+
+  // Graceful for most reasons (queued bytes are flushed first, bounded by a drain timeout);
+  // abortive (reset, queue dropped) for slow_consumer and io_error.
+  void close(close_reason why) noexcept;
+
+  conn_id id() const noexcept { return id_; }
+  shard& owner() const noexcept { return *shard_; }
+  bool closing() const noexcept { return closing_; }
+  std::size_t queued_bytes() const noexcept { return queue_.bytes(); }
+  int fd() const noexcept { return fd_; }
+
+ private:
+  friend class shard;
+  connection(shard& s, int fd, conn_id id) noexcept : shard_(&s), fd_(fd), id_(id) {}
+  send_status after_enqueue(std::size_t n) noexcept;
+
+  shard* shard_;
+  int fd_;
+  conn_id id_;
+  std::unique_ptr<connection_handler> handler_;
+  send_queue queue_;
+  struct send_op* active_send_ = nullptr;
+  close_reason reason_ = close_reason::app_closed;
+  bool recv_armed_ = false;
+  bool recv_rearm_ = false;     // re-arm multishot recv at the end of this iteration
+  bool dirty_ = false;          // in the shard's list of connections to flush this iteration
+  bool closing_ = false;
+  bool want_writable_ = false;  // a send reported backpressure; tell the handler when it clears
+  bool shut_down_ = false;      // shutdown(2) done; waiting for in-flight operations to finish
+  bool reaped_ = false;
+};
+
+}  // namespace ringcast::reactor

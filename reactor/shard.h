@@ -1,0 +1,118 @@
+#pragma once
+// One shard: a thread pinned to a core with its own io_uring, listening socket (SO_REUSEPORT,
+// multishot accept), provided-buffer ring (multishot recv), timer wheel and connections.
+// Everything here is touched only by the shard's own thread; other threads reach it through the
+// mailbox mesh (messages, stop requests, wake-ups).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "reactor/buffer_ring.h"
+#include "reactor/connection.h"
+#include "reactor/mailbox.h"
+#include "reactor/shard_stats.h"
+#include "reactor/timer_wheel.h"
+#include "reactor/uring.h"
+
+namespace ringcast::reactor {
+
+struct shard_config {
+  unsigned ring_entries = 4096;
+  unsigned recv_buffers = 2048;       // power of two; shared by all connections of the shard
+  unsigned recv_buffer_size = 8192;
+  std::size_t send_queue_limit = std::size_t{4} << 20;  // bytes queued per connection before slow_consumer
+  std::chrono::milliseconds drain_timeout{2000};        // graceful close gives up flushing after this
+};
+
+// The application's per-shard part: creates a handler for each accepted connection.
+class shard_app {
+ public:
+  virtual ~shard_app() = default;
+  // Returning nullptr closes the connection at once.
+  virtual std::unique_ptr<connection_handler> on_accept(connection& c) = 0;
+  // The server is stopping: called once, before every connection gets on_shutdown and closes.
+  virtual void on_stop() noexcept {}
+};
+
+class shard {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  shard(unsigned id, int listen_fd, const shard_config& cfg, mailbox_mesh& mesh, shard_stats& stats);
+  ~shard();
+  shard(const shard&) = delete;
+  shard& operator=(const shard&) = delete;
+
+  void set_app(std::unique_ptr<shard_app> app) { app_ = std::move(app); }
+  // The event loop; returns once a stop was requested and every connection has closed.
+  void run();
+
+  unsigned id() const noexcept { return id_; }
+  unsigned count() const noexcept { return mesh_.shards(); }
+  timer_wheel& timers() noexcept { return timers_; }
+  clock::time_point now() const noexcept { return now_; }
+  shard_stats& stats() noexcept { return stats_; }
+  shard_app& app() noexcept { return *app_; }
+  bool stopping() const noexcept { return stopping_; }
+  const char* ring_mode() const noexcept { return ring_.mode(); }
+
+  // Runs t on shard `target` (this one included, on a later loop iteration). Never drops t.
+  void post(unsigned target, shard_task t);
+  // The live (possibly closing) connection with this id, or nullptr if it is gone.
+  connection* find(conn_id id) noexcept;
+  // The shard whose thread is calling, or nullptr off-shard; for owner-shard assertions.
+  static shard* current() noexcept;
+
+ private:
+  friend class connection;
+
+  void on_cqe(const io_uring_cqe& cqe);
+  void arm_accept();
+  void arm_wake_read();
+  void arm_recv(connection& c);
+  void adopt(int fd);
+  void on_accept_done(int res, unsigned flags);
+  void on_recv_done(connection& c, int res, unsigned flags);
+  void on_send_done(connection& c, int res);
+  void mark_dirty(connection& c);
+  void submit_send(connection& c);
+  void begin_close(connection& c, close_reason why);
+  void shut_now(connection& c, bool reset);
+  void maybe_finish(connection& c);
+  void end_of_iteration();
+  void begin_stop();
+  bool finished() const noexcept;
+  void wait_for_events();
+  connection* slot(std::uint32_t index, std::uint32_t generation) noexcept;
+
+  unsigned id_;
+  int listen_fd_;
+  shard_config cfg_;
+  mailbox_mesh& mesh_;
+  shard_stats& stats_;
+  uring ring_;
+  buffer_ring recv_buffers_;
+  mailbox_port port_;
+  clock::time_point now_;
+  timer_wheel timers_;
+  std::unique_ptr<shard_app> app_;
+
+  std::vector<std::unique_ptr<connection>> slots_;
+  std::vector<std::uint32_t> generations_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<conn_id> dirty_;
+  std::vector<conn_id> rearm_;
+  std::vector<std::uint32_t> reap_;
+  std::vector<shard_task> local_tasks_;
+  std::vector<std::unique_ptr<struct send_op>> send_pool_;
+
+  std::uint64_t wake_value_ = 0;
+  bool wake_armed_ = false;
+  bool accept_armed_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace ringcast::reactor

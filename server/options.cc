@@ -1,0 +1,148 @@
+#include "server/options.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+namespace ringcast::server {
+namespace {
+
+struct option_spec {
+  std::string_view flag;  // without the leading dashes
+  std::string_view env;
+  std::string_view value_name;  // empty: a switch that takes no value
+  std::string_view help;
+  std::function<bool(options&, std::string_view)> apply;
+};
+
+template <class T>
+bool parse_number(std::string_view s, T& out, T min, T max) {
+  T v{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+bool power_of_two(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
+
+const std::vector<option_spec>& specs() {
+  static const std::vector<option_spec> table = {
+      {"profile", "RINGCAST_PROFILE", "NAME", "application profile: tcp-echo (default)",
+       [](options& o, std::string_view v) {
+         if (v != "tcp-echo") return false;
+         o.profile = v;
+         return true;
+       }},
+      {"address", "RINGCAST_ADDRESS", "IPV4", "address to listen on (default 0.0.0.0)",
+       [](options& o, std::string_view v) {
+         o.net.address = v;
+         return !v.empty();
+       }},
+      {"port", "RINGCAST_PORT", "N", "TCP port; 0 picks a free one (default 3000)",
+       [](options& o, std::string_view v) { return parse_number<std::uint16_t>(v, o.net.port, 0, 65535); }},
+      {"shards", "RINGCAST_SHARDS", "N", "I/O shards, one thread each; 0 = one per online core (default 0)",
+       [](options& o, std::string_view v) { return parse_number<unsigned>(v, o.net.shards, 0, 1024); }},
+      {"no-pin", "RINGCAST_NO_PIN", "", "do not pin shard threads to cores",
+       [](options& o, std::string_view) {
+         o.net.pin_threads = false;
+         return true;
+       }},
+      {"send-queue-limit", "RINGCAST_SEND_QUEUE_LIMIT", "BYTES",
+       "bytes queued for one connection before it is closed as a slow consumer (default 4194304)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.net.shard.send_queue_limit, 1024, std::size_t{1} << 34);
+       }},
+      {"recv-buffers", "RINGCAST_RECV_BUFFERS", "N",
+       "provided receive buffers per shard, a power of two up to 32768 (default 2048)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.net.shard.recv_buffers, 1, 32768) && power_of_two(o.net.shard.recv_buffers);
+       }},
+      {"recv-buffer-size", "RINGCAST_RECV_BUFFER_SIZE", "BYTES", "size of each receive buffer (default 8192)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.net.shard.recv_buffer_size, 512, 1u << 20);
+       }},
+      {"mailbox-capacity", "RINGCAST_MAILBOX_CAPACITY", "N",
+       "messages per cross-shard ring, per ordered pair of shards (default 4096)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.net.mailbox_capacity, 2, std::size_t{1} << 24);
+       }},
+      {"help", "", "", "print this help and exit",
+       [](options& o, std::string_view) {
+         o.help = true;
+         return true;
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::string usage() {
+  std::ostringstream out;
+  out << "Usage: ringcast [flags]\n"
+         "ringcast: a Socket.IO-compatible real-time message broker on io_uring.\n\nFlags:\n";
+  for (const auto& s : specs()) {
+    std::string left = "  --" + std::string(s.flag);
+    if (!s.value_name.empty()) left += " " + std::string(s.value_name);
+    out << left;
+    out << std::string(left.size() < 30 ? 30 - left.size() : 1, ' ') << s.help;
+    if (!s.env.empty()) out << " [env " << s.env << "]";
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::optional<options> parse_options(int argc, char** argv, std::string& error) {
+  options o;
+  for (const auto& s : specs()) {
+    if (s.env.empty()) continue;
+    if (const char* v = std::getenv(std::string(s.env).c_str()); v && *v) {
+      if (!s.apply(o, s.value_name.empty() ? std::string_view{} : std::string_view(v))) {
+        error = "invalid value for " + std::string(s.env) + ": " + v;
+        return std::nullopt;
+      }
+    }
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.substr(0, 2) != "--") {
+      error = "unexpected argument: " + std::string(arg);
+      return std::nullopt;
+    }
+    arg.remove_prefix(2);
+    std::optional<std::string_view> inline_value;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    const option_spec* spec = nullptr;
+    for (const auto& s : specs())
+      if (s.flag == arg) spec = &s;
+    if (!spec) {
+      error = "unknown flag --" + std::string(arg) + " (see --help)";
+      return std::nullopt;
+    }
+    std::string_view value;
+    if (!spec->value_name.empty()) {
+      if (inline_value) {
+        value = *inline_value;
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        error = "--" + std::string(arg) + " needs a value";
+        return std::nullopt;
+      }
+    }
+    if (!spec->apply(o, value)) {
+      error = "invalid value for --" + std::string(arg) + ": " + std::string(value);
+      return std::nullopt;
+    }
+  }
+  return o;
+}
+
+}  // namespace ringcast::server

@@ -1,0 +1,22 @@
+#pragma once
+// Command-line flags, each with an environment-variable equivalent; --help is generated from the
+// same table, so a flag cannot exist without its documentation.
+#include <optional>
+#include <string>
+
+#include "reactor/server.h"
+
+namespace ringcast::server {
+
+struct options {
+  std::string profile = "tcp-echo";
+  reactor::server_config net;
+  bool help = false;
+};
+
+// Parses argv (flags win over environment variables). On a bad flag or value returns nullopt and
+// writes a one-line reason to `error`.
+std::optional<options> parse_options(int argc, char** argv, std::string& error);
+std::string usage();
+
+}  // namespace ringcast::server
