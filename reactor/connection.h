@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "reactor/buffer.h"
 #include "reactor/close_reason.h"
 #include "reactor/send_queue.h"
+#include "reactor/unique_function.h"
 
 namespace ringcast::reactor {
 
@@ -45,6 +47,10 @@ class connection_handler {
 
 class connection {
  public:
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
   send_status send(std::span<const std::byte> bytes);
   send_status send(std::string_view text) {
     return send(std::as_bytes(std::span<const char>(text.data(), text.size())));
@@ -52,6 +58,16 @@ class connection {
   // Queues a reference to a shared buffer; the bytes are never copied.
   send_status send(const buffer_ref& buf) { return send(buf, 0, buf->size()); }
   send_status send(const buffer_ref& buf, std::size_t offset, std::size_t len);
+
+  // Hands this socket to shard `target`: reading stops, queued bytes are flushed, then the target
+  // calls `arrive` to make the new handler and feeds it `unconsumed` plus anything received since.
+  // The current handler gets no more calls. Used to bring a request to the shard owning its session.
+  using arrival_fn = unique_function<std::unique_ptr<connection_handler>(connection&)>;
+  void migrate(unsigned target, std::string unconsumed, arrival_fn arrive);
+
+  // Installs a new handler (e.g. HTTP -> WebSocket); the old one is destroyed after this iteration,
+  // so it may call this from inside its own on_data.
+  void replace_handler(std::unique_ptr<connection_handler> next);
 
   // Graceful for most reasons (queued bytes are flushed first, bounded by a drain timeout);
   // abortive (reset, queue dropped) for slow_consumer and io_error.
@@ -74,6 +90,7 @@ class connection {
   std::unique_ptr<connection_handler> handler_;
   send_queue queue_;
   struct send_op* active_send_ = nullptr;
+  struct migration* migration_ = nullptr;  // set while the socket moves to another shard
   close_reason reason_ = close_reason::app_closed;
   bool recv_armed_ = false;
   bool recv_rearm_ = false;     // re-arm multishot recv at the end of this iteration

@@ -19,6 +19,18 @@ struct send_op {
   iovec iov[max_iov];
 };
 
+struct migration {
+  unsigned target;
+  std::string unconsumed;
+  connection::arrival_fn arrive;
+  int fd = -1;  // owned while in transit; closed if the message never arrives (shutdown)
+  ~migration() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+connection::~connection() { delete migration_; }
+
 namespace {
 thread_local shard* current_shard = nullptr;
 constexpr std::uint16_t recv_group = 0;
@@ -84,6 +96,9 @@ void shard::run() {
   while (!finished()) {
     wait_for_events();
     now_ = clock::now();
+    // Messages first: anything another shard posted before its own socket writes is seen here
+    // before the completions those writes may have caused (a room join before a publish).
+    drain_mailbox();
     io_uring_cqe* cqe;
     unsigned head, seen = 0;
     io_uring_for_each_cqe(ring_.raw(), head, cqe) {
@@ -164,7 +179,7 @@ void shard::on_accept_done(int res, unsigned flags) {
   if (!(flags & IORING_CQE_F_MORE)) accept_armed_ = false;
   if (res >= 0) {
     if (stopping_) ::close(res);
-    else adopt(res);
+    else on_new_socket(res);
   } else if (res != -ECANCELED) {
     stats_.bump(stats_.accept_errors);
   }
@@ -180,9 +195,16 @@ void shard::on_accept_done(int res, unsigned flags) {
   }
 }
 
-void shard::adopt(int fd) {
+void shard::on_new_socket(int fd) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  stats_.bump(stats_.accepted);
+  connection& c = adopt(fd);
+  c.handler_ = app_->on_accept(c);
+  start(c, {});
+}
+
+connection& shard::adopt(int fd) {
   std::uint32_t index;
   if (!free_slots_.empty()) {
     index = free_slots_.back();
@@ -193,10 +215,11 @@ void shard::adopt(int fd) {
     generations_.push_back(0);
   }
   slots_[index].reset(new connection(*this, fd, conn_id{id_, index, generations_[index]}));
-  connection& c = *slots_[index];
-  stats_.bump(stats_.accepted);
   stats_.bump(stats_.live_connections);
-  c.handler_ = app_->on_accept(c);
+  return *slots_[index];
+}
+
+void shard::start(connection& c, std::string_view unconsumed) {
   if (!c.handler_) {
     c.closing_ = true;
     c.reason_ = close_reason::app_closed;
@@ -205,7 +228,63 @@ void shard::adopt(int fd) {
     maybe_finish(c);
     return;
   }
-  if (!c.closing_) arm_recv(c);
+  if (stopping_) {
+    c.close(close_reason::shutdown);
+    return;
+  }
+  if (!unconsumed.empty()) c.handler_->on_data(c, std::as_bytes(std::span<const char>(unconsumed)));
+  if (!c.closing_ && !c.migration_) arm_recv(c);
+}
+
+void connection::migrate(unsigned target, std::string unconsumed, arrival_fn arrive) {
+  if (closing_ || migration_) return;
+  if (target == shard_->id()) {
+    // Already home: swap the handler in place, no socket hand-over.
+    replace_handler(arrive(*this));
+    if (!handler_) {
+      close(close_reason::app_closed);
+    } else if (!unconsumed.empty()) {
+      handler_->on_data(*this, std::as_bytes(std::span<const char>(unconsumed)));
+    }
+    return;
+  }
+  migration_ = new migration{target, std::move(unconsumed), std::move(arrive)};
+  if (recv_armed_) {
+    io_uring_sqe* s = shard_->ring_.sqe();
+    io_uring_prep_cancel64(s, pack_user_data(op_kind::recv, id_.index, id_.generation), 0);
+    io_uring_sqe_set_data64(s, pack_user_data(op_kind::cancel, 0, 0));
+  }
+  shard_->finish_migration(*this);
+}
+
+void connection::replace_handler(std::unique_ptr<connection_handler> next) {
+  shard_->retired_handlers_.push_back(std::move(handler_));
+  handler_ = std::move(next);
+}
+
+void shard::finish_migration(connection& c) {
+  // The socket may move only when no operation of ours references it any more.
+  if (c.recv_armed_ || c.active_send_ || !c.queue_.empty() || c.reaped_) return;
+  std::unique_ptr<migration> m(c.migration_);
+  c.migration_ = nullptr;
+  m->fd = c.fd_;
+  c.fd_ = -1;
+  c.reaped_ = true;
+  c.closing_ = true;
+  retired_handlers_.push_back(std::move(c.handler_));
+  reap_.push_back(c.id_.index);
+  stats_.drop(stats_.live_connections);
+  stats_.bump(stats_.migrated_out);
+  const unsigned target = m->target;
+  post(target, [m = std::move(m)](shard& to) mutable {
+    to.arrive(std::exchange(m->fd, -1), std::move(m->unconsumed), std::move(m->arrive));
+  });
+}
+
+void shard::arrive(int fd, std::string unconsumed, connection::arrival_fn fn) {
+  connection& c = adopt(fd);
+  c.handler_ = fn(c);
+  start(c, unconsumed);
 }
 
 void shard::arm_recv(connection& c) {
@@ -223,13 +302,18 @@ void shard::on_recv_done(connection& c, int res, unsigned flags) {
   if (res > 0) {
     const unsigned bid = flags >> IORING_CQE_BUFFER_SHIFT;
     stats_.bump(stats_.bytes_in, std::uint64_t(res));
-    if (!c.closing_) c.handler_->on_data(c, recv_buffers_.data(bid, std::size_t(res)));
+    auto data = recv_buffers_.data(bid, std::size_t(res));
+    if (c.migration_) {
+      c.migration_->unconsumed.append(reinterpret_cast<const char*>(data.data()), data.size());
+    } else if (!c.closing_) {
+      c.handler_->on_data(c, data);
+    }
     recv_buffers_.recycle(bid);
-    if (!more && !c.closing_ && !c.recv_rearm_) {
+    if (!more && !c.closing_ && !c.migration_ && !c.recv_rearm_) {
       c.recv_rearm_ = true;
       rearm_.push_back(c.id_);
     }
-  } else if (res == 0) {
+  } else if (res == 0 && !c.migration_) {
     begin_close(c, close_reason::peer_closed);
   } else if (res == -ENOBUFS) {
     // Every provided buffer was in use; they are recycled by now, so arm again this iteration.
@@ -238,9 +322,10 @@ void shard::on_recv_done(connection& c, int res, unsigned flags) {
       c.recv_rearm_ = true;
       rearm_.push_back(c.id_);
     }
-  } else if (res != -ECANCELED) {
+  } else if (res != -ECANCELED && res != 0) {
     begin_close(c, reason_for_errno(-res));
   }
+  if (c.migration_) finish_migration(c);
   maybe_finish(c);
 }
 
@@ -316,7 +401,9 @@ void shard::on_send_done(connection& c, int res) {
     stats_.drop(stats_.queued_bytes, std::uint64_t(res));
     stats_.bump(stats_.bytes_out, std::uint64_t(res));
     if (!c.queue_.empty() && !c.shut_down_) mark_dirty(c);
-    if (c.closing_) {
+    if (c.migration_) {
+      finish_migration(c);
+    } else if (c.closing_) {
       if (c.queue_.empty() && !c.shut_down_) shut_now(c, false);
     } else if (c.want_writable_ && c.queue_.bytes() <= cfg_.send_queue_limit / 4) {
       c.want_writable_ = false;
@@ -331,10 +418,14 @@ void shard::on_send_done(connection& c, int res) {
 
 void shard::begin_close(connection& c, close_reason why) {
   if (c.closing_) return;
+  if (c.migration_) {
+    delete c.migration_;
+    c.migration_ = nullptr;
+  }
   c.closing_ = true;
   c.reason_ = why;
   stats_.bump(stats_.closed[std::size_t(why)]);
-  c.handler_->on_close(c, why);
+  if (c.handler_) c.handler_->on_close(c, why);
   if (abortive(why) || c.queue_.empty()) {
     shut_now(c, why == close_reason::slow_consumer);
   } else {
@@ -381,12 +472,15 @@ void shard::maybe_finish(connection& c) {
   stats_.drop(stats_.live_connections);
 }
 
-void shard::end_of_iteration() {
-  // Messages from other shards, then our own, then timers: all may queue sends.
+void shard::drain_mailbox() {
   port_.drain([this](shard_task& t) {
     stats_.bump(stats_.mailbox_received);
     t(*this);
   }, mailbox_batch);
+}
+
+void shard::end_of_iteration() {
+  // Our own tasks, then timers: both may queue sends.
   if (!local_tasks_.empty()) {
     auto tasks = std::move(local_tasks_);
     local_tasks_.clear();
@@ -402,6 +496,15 @@ void shard::end_of_iteration() {
   }
   rearm_.clear();
 
+  // Cross-shard messages leave before our socket writes, so a peer that reacts to one of those
+  // writes by talking to another shard finds the message already there.
+  port_.flush([this](unsigned, int target_fd) {
+    if (target_fd < 0) return;
+    io_uring_sqe* s = ring_.sqe();
+    io_uring_prep_msg_ring(s, target_fd, 0, pack_user_data(op_kind::msg_ring_wake, 0, 0), 0);
+    io_uring_sqe_set_data64(s, pack_user_data(op_kind::msg_ring_sent, 0, 0));
+  });
+
   // One write per connection per iteration, gathering everything queued since the last one.
   for (conn_id id : dirty_) {
     connection* c = find(id);
@@ -411,13 +514,7 @@ void shard::end_of_iteration() {
   }
   dirty_.clear();
 
-  port_.flush([this](unsigned, int target_fd) {
-    if (target_fd < 0) return;
-    io_uring_sqe* s = ring_.sqe();
-    io_uring_prep_msg_ring(s, target_fd, 0, pack_user_data(op_kind::msg_ring_wake, 0, 0), 0);
-    io_uring_sqe_set_data64(s, pack_user_data(op_kind::msg_ring_sent, 0, 0));
-  });
-
+  retired_handlers_.clear();
   for (std::uint32_t index : reap_) {
     slots_[index].reset();
     generations_[index] = (generations_[index] + 1) & 0xffffff;
@@ -437,7 +534,7 @@ void shard::begin_stop() {
   for (auto& slot : slots_) {
     connection* c = slot.get();
     if (!c || c->closing_) continue;
-    c->handler_->on_shutdown(*c);
+    if (c->handler_) c->handler_->on_shutdown(*c);
     c->close(close_reason::shutdown);
   }
 }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "reactor/buffer_ring.h"
@@ -73,7 +75,12 @@ class shard {
   void arm_accept();
   void arm_wake_read();
   void arm_recv(connection& c);
-  void adopt(int fd);
+  void on_new_socket(int fd);
+  connection& adopt(int fd);
+  void start(connection& c, std::string_view unconsumed);
+  void arrive(int fd, std::string unconsumed, connection::arrival_fn fn);
+  void finish_migration(connection& c);
+  void drain_mailbox();
   void on_accept_done(int res, unsigned flags);
   void on_recv_done(connection& c, int res, unsigned flags);
   void on_send_done(connection& c, int res);
@@ -107,6 +114,7 @@ class shard {
   std::vector<conn_id> rearm_;
   std::vector<std::uint32_t> reap_;
   std::vector<shard_task> local_tasks_;
+  std::vector<std::unique_ptr<connection_handler>> retired_handlers_;
   std::vector<std::unique_ptr<struct send_op>> send_pool_;
 
   std::uint64_t wake_value_ = 0;
