@@ -73,6 +73,7 @@ class connection {
   // abortive (reset, queue dropped) for slow_consumer and io_error.
   void close(close_reason why) noexcept;
 
+  connection_handler* handler() const noexcept { return handler_.get(); }
   conn_id id() const noexcept { return id_; }
   shard& owner() const noexcept { return *shard_; }
   bool closing() const noexcept { return closing_; }

@@ -127,7 +127,8 @@ void shard::wait_for_events() {
     ring_.submit_and_wait(deferred_retry);
     return;
   }
-  auto timeout = std::min<clock::duration>(timers_.time_to_next(now_).value_or(max_sleep), max_sleep);
+  clock::duration timeout = max_sleep;
+  if (auto next = timers_.next_expiry()) timeout = std::clamp<clock::duration>(*next - clock::now(), clock::duration::zero(), max_sleep);
   if (port_.prepare_sleep()) {
     ring_.submit_and_wait(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
     port_.awake();

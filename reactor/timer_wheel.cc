@@ -107,13 +107,13 @@ void timer_wheel::place(std::uint32_t index, std::uint64_t due) noexcept {
   push(index, static_cast<std::uint16_t>(level * slots + slot));
 }
 
-void timer_wheel::cascade(std::uint64_t tick) noexcept {
-  // Top level first, so a timer that drops several levels at this tick still meets the level-0
-  // slot before it is fired.
+void timer_wheel::cascade(std::uint64_t visited) noexcept {
+  // Order between levels does not matter: `visited` is aligned to every level visited here, so a timer
+  // placed again lands in a slot visited later, or in this tick's level-0 slot, fired after this.
   for (unsigned level = levels - 1; level >= 1; --level) {
     const unsigned shift = level * slot_bits;
-    if ((tick & ((std::uint64_t{1} << shift) - 1)) != 0) continue;
-    const auto slot = static_cast<std::uint16_t>((tick >> shift) & slot_mask);
+    if ((visited & ((std::uint64_t{1} << shift) - 1)) != 0) continue;
+    const auto slot = static_cast<std::uint16_t>((visited >> shift) & slot_mask);
     if ((occupied_[level] & (std::uint64_t{1} << slot)) == 0) continue;
     const auto list = static_cast<std::uint16_t>(level * slots + slot);
     std::uint32_t index = heads_[list];
@@ -137,8 +137,8 @@ std::optional<std::uint64_t> timer_wheel::next_event_tick() const noexcept {
     const std::uint64_t first = (now_tick_ >> shift) + 1;
     const auto skip = static_cast<unsigned>(
         std::countr_zero(std::rotr(bits, static_cast<int>(first & slot_mask))));
-    const std::uint64_t tick = (first + skip) << shift;
-    if (!best || tick < *best) best = tick;
+    const std::uint64_t visit = (first + skip) << shift;
+    if (!best || visit < *best) best = visit;
   }
   return best;
 }
@@ -260,9 +260,9 @@ std::size_t timer_wheel::advance(time_point now) noexcept {
   std::size_t fired = 0;
   while (heads_[expired_list] != no_index) fired += fire_list(expired_list);
   for (;;) {
-    const std::optional<std::uint64_t> tick = next_event_tick();
-    if (!tick || *tick > target) break;
-    now_tick_ = *tick;
+    const std::optional<std::uint64_t> next = next_event_tick();
+    if (!next || *next > target) break;
+    now_tick_ = *next;
     cascade(now_tick_);
     const auto slot0 = static_cast<std::uint16_t>(now_tick_ & slot_mask);
     if (heads_[slot0] != no_index) fired += fire_list(slot0);
@@ -276,23 +276,24 @@ std::size_t timer_wheel::advance(time_point now) noexcept {
 
 std::optional<timer_wheel::time_point> timer_wheel::next_expiry() const noexcept {
   if (heads_[expired_list] != no_index) return now_;
-  const std::optional<std::uint64_t> tick = next_event_tick();
-  if (!tick) return std::nullopt;
-  // 128 bits: a deadline near the end of time_point's range, rounded up to a tick, can pass it.
-  const __int128 due = static_cast<__int128>(start_.time_since_epoch().count()) +
-                       static_cast<__int128>(*tick) * ns_per_tick;
-  if (due > time_point::max().time_since_epoch().count()) return time_point::max();
-  return time_point(duration(static_cast<duration::rep>(due)));
+  const std::optional<std::uint64_t> next = next_event_tick();
+  if (!next) return std::nullopt;
+  // Unsigned, like offset_ns; saturate where a deadline near the end of time was rounded past it.
+  const auto start_ns = static_cast<std::uint64_t>(start_.time_since_epoch().count());
+  const std::uint64_t headroom =
+      static_cast<std::uint64_t>(time_point::max().time_since_epoch().count()) - start_ns;
+  if (*next > headroom / ns_per_tick) return time_point::max();
+  return time_point(duration(static_cast<duration::rep>(start_ns + *next * ns_per_tick)));
 }
 
 std::optional<std::chrono::milliseconds> timer_wheel::time_to_next(time_point now) const noexcept {
   if (heads_[expired_list] != no_index) return std::chrono::milliseconds(0);
-  const std::optional<std::uint64_t> tick = next_event_tick();
-  if (!tick) return std::nullopt;
-  const unsigned __int128 due_ns = static_cast<unsigned __int128>(*tick) * ns_per_tick;
-  const std::uint64_t now_ns = offset_ns(now);
-  const unsigned __int128 wait_ns = due_ns > now_ns ? due_ns - now_ns : 0;
-  return std::chrono::milliseconds(static_cast<std::int64_t>(wait_ns / ns_per_tick));
+  const std::optional<std::uint64_t> next = next_event_tick();
+  if (!next) return std::nullopt;
+  // floor(next - now) in whole ticks is next - ceil(now), which cannot overflow.
+  const std::uint64_t now_ceil = ceil_ticks(offset_ns(now));
+  const std::uint64_t wait = *next > now_ceil ? *next - now_ceil : 0;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(wait));
 }
 
 }  // namespace ringcast::reactor

@@ -135,8 +135,8 @@ class timer_wheel {
   void push(std::uint32_t index, std::uint16_t list) noexcept;
   void unlink(std::uint32_t index) noexcept;
   void insert(std::uint32_t index) noexcept;
-  void place(std::uint32_t index, std::uint64_t tick) noexcept;
-  void cascade(std::uint64_t tick) noexcept;
+  void place(std::uint32_t index, std::uint64_t due) noexcept;
+  void cascade(std::uint64_t visited) noexcept;
   std::size_t fire_list(std::uint16_t list) noexcept;
   void fire(std::uint32_t index) noexcept;
   std::optional<std::uint64_t> next_event_tick() const noexcept;

@@ -447,7 +447,7 @@ TEST(timer_wheel, time_to_next_never_later_than_the_earliest_deadline) {
   std::uint64_t serial = 0;
   const std::chrono::milliseconds ranges[] = {50ms, 5s, 10min, std::chrono::milliseconds(3 * day)};
   for (int step = 0; step < 4000; ++step) {
-    const unsigned op = rng() % 10;
+    const auto op = static_cast<unsigned>(rng() % 10);
     if (op < 5) {
       const auto range = ranges[rng() % 4].count();
       const time_point d = due_moment(w.now()) + std::chrono::milliseconds(rng() % range);
