@@ -5,6 +5,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 ./deploy/install-deps.sh || exit 1
+[ tests/clients/node_modules/.package-lock.json -nt tests/clients/package-lock.json ] || (cd tests/clients && npm ci --no-audit --no-fund) || exit 1
 # The load tests hold thousands of sockets in one process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

@@ -1,7 +1,6 @@
 #include "protocol/engineio.h"
 
 #include <array>
-#include <charconv>
 
 #include "protocol/base64.h"
 #include "protocol/json_string.h"
@@ -27,12 +26,6 @@ eio_error decode_text(std::string_view text, eio_packet_view& out, std::string& 
   if (c < '0' || c > '6') return eio_error::unknown_type;
   out = {static_cast<eio_packet_type>(c - '0'), false, text.substr(1)};
   return eio_error::ok;
-}
-
-void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
 }
 
 }  // namespace
@@ -120,11 +113,11 @@ void encode_open_packet(std::string& out, const eio_handshake& h) {
     append_json_string(out, h.upgrades[i]);
   }
   out.append("],\"pingInterval\":");
-  append_number(out, h.ping_interval_ms);
+  append_json_uint(out, h.ping_interval_ms);
   out.append(",\"pingTimeout\":");
-  append_number(out, h.ping_timeout_ms);
+  append_json_uint(out, h.ping_timeout_ms);
   out.append(",\"maxPayload\":");
-  append_number(out, h.max_payload);
+  append_json_uint(out, h.max_payload);
   out.push_back('}');
 }
 
@@ -139,7 +132,7 @@ int http_status(eio_server_error e) noexcept {
 
 std::string error_body(eio_server_error e, std::string_view message_override) {
   std::string out("{\"code\":");
-  append_number(out, static_cast<std::uint64_t>(e));
+  append_json_uint(out, static_cast<std::uint64_t>(e));
   out.append(",\"message\":");
   append_json_string(out, message_override.empty() ? message(e) : message_override);
   out.push_back('}');

@@ -3,6 +3,7 @@
 // and list parsing. Used by the request parser, the response writer and CORS.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 

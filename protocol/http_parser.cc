@@ -1,5 +1,6 @@
 #include "protocol/http_parser.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace ringcast::protocol {

@@ -70,7 +70,7 @@ class http_request {
   http_method method = http_method::other;
   std::string_view method_name;  // as sent, e.g. "GET"
   std::string_view target;       // request-target as sent
-  std::string_view path;         // before '?'; empty for asterisk and authority forms
+  std::string_view path;         // before '?'; empty for "*", authority-form, and "http://host"
   std::string_view query;        // after '?', before any '#'; still percent-encoded
   int version_minor = 1;         // 0 or 1
   std::string_view host;         // Host field value; empty if absent (HTTP/1.0)

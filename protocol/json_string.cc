@@ -1,5 +1,7 @@
 #include "protocol/json_string.h"
 
+#include <charconv>
+
 namespace ringcast::protocol {
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -29,6 +31,12 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out.push_back('"');
+}
+
+void append_json_uint(std::string& out, std::uint64_t n) {
+  char buf[20];  // 2^64 - 1 has 20 digits
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
 }
 
 }  // namespace ringcast::protocol

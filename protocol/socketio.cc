@@ -13,13 +13,6 @@ constexpr std::array<std::string_view, 6> reserved_events{
     "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
 };
 
-// Ack ids are JavaScript numbers on the other side: past this they lose precision.
-constexpr std::uint64_t max_safe_integer = (std::uint64_t{1} << 53) - 1;
-
-bool is_binary(sio_packet_type t) noexcept {
-  return t == sio_packet_type::binary_event || t == sio_packet_type::binary_ack;
-}
-
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 // The attachment index a placeholder's "num" names, if it is an integer in [0, count).
@@ -67,6 +60,20 @@ sio_error scan_placeholders(const boost::json::value& v, std::size_t count, char
 }
 
 }  // namespace
+
+bool has_non_finite_number(const boost::json::value& v) noexcept {
+  if (const auto* d = v.if_double()) return !std::isfinite(*d);
+  if (const auto* a = v.if_array()) {
+    for (const auto& e : *a) {
+      if (has_non_finite_number(e)) return true;
+    }
+  } else if (const auto* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      if (has_non_finite_number(kv.value())) return true;
+    }
+  }
+  return false;
+}
 
 std::string_view to_string(sio_error e) noexcept {
   switch (e) {
@@ -178,7 +185,7 @@ sio_error sio_decoder::parse_text(std::string_view s, std::size_t& attachments) 
   std::size_t i = 1;
 
   attachments = 0;
-  if (is_binary(p.type)) {
+  if (is_binary_type(p.type)) {
     const auto dash = s.find('-', i);
     if (dash == std::string_view::npos || dash == i) return sio_error::illegal_attachments;
     bool over = false;
@@ -215,7 +222,7 @@ sio_error sio_decoder::parse_text(std::string_view s, std::size_t& attachments) 
   }
   if (i == id_start) {
     p.id.reset();
-  } else if (id > max_safe_integer) {
+  } else if (id > sio_max_ack_id) {
     return sio_error::bad_ack_id;
   } else {
     p.id = id;
@@ -227,7 +234,8 @@ sio_error sio_decoder::parse_text(std::string_view s, std::size_t& attachments) 
     po.max_depth = options_.max_depth;
     boost::system::error_code ec;
     p.data = boost::json::parse(s.substr(i), ec, {}, po);
-    if (ec) return sio_error::invalid_json;
+    // 1e999 parses to infinity, which has no JSON form to forward: refuse it as not JSON.
+    if (ec || has_non_finite_number(p.data)) return sio_error::invalid_json;
     // A literal null would read as "no payload"; no type accepts it anyway.
     if (p.data.is_null()) return sio_error::invalid_payload;
   }

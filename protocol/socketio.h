@@ -26,6 +26,11 @@ enum class sio_packet_type : std::uint8_t {
   binary_ack = 6,
 };
 
+// BINARY_EVENT and BINARY_ACK: the types followed by attachments.
+constexpr bool is_binary_type(sio_packet_type t) noexcept {
+  return t == sio_packet_type::binary_event || t == sio_packet_type::binary_ack;
+}
+
 // Every way a packet can be refused; the server closes the connection on any of them, as the
 // reference does on a parser error.
 enum class sio_error : std::uint8_t {
@@ -35,7 +40,7 @@ enum class sio_error : std::uint8_t {
   too_many_attachments,  // n over the configured limit
   bad_namespace,         // decode: longer than the limit; encode: not '/...' or contains ','
   bad_ack_id,            // more than a JavaScript safe integer (2^53 - 1)
-  invalid_json,          // payload text is not JSON (or nests too deep)
+  invalid_json,          // payload text is not JSON, nests too deep, or overflows a double
   invalid_payload,       // JSON, but not what the packet type allows
   bad_placeholder,       // a placeholder whose num is not an attachment index
   unused_attachment,     // an attachment no placeholder refers to (strict check only)
@@ -47,6 +52,9 @@ std::string_view to_string(sio_error e) noexcept;
 
 // Reference maxAttachments default.
 inline constexpr std::size_t sio_default_max_attachments = 10;
+
+// Ack ids are JavaScript numbers on the other side: past 2^53 - 1 they lose precision.
+inline constexpr std::uint64_t sio_max_ack_id = (std::uint64_t{1} << 53) - 1;
 
 struct sio_packet {
   sio_packet_type type = sio_packet_type::event;
@@ -65,6 +73,9 @@ bool is_reserved_event(std::string_view name) noexcept;
 // object or none, DISCONNECT none, EVENT a non-empty array led by a number or a non-reserved
 // event name, ACK an array, CONNECT_ERROR an object or a string. Binary types as their base type.
 bool is_payload_valid(sio_packet_type type, const boost::json::value& data) noexcept;
+
+// Whether `v` holds an infinite or NaN double, which serializes to no valid JSON.
+bool has_non_finite_number(const boost::json::value& v) noexcept;
 
 // Checks the placeholders in `data` against `attachment_count`: each "num" must be an integer in
 // [0, count) (the reference fails reconstruction otherwise); with `require_each_used`, every
@@ -113,7 +124,7 @@ class sio_decoder {
 // Appends the text form of `p`, after the Engine.IO message type '4' when `eio_prefix`. For a
 // BINARY_* packet the attachment count comes from p.attachments, which the caller sends next as
 // binary messages. Refuses what the reference would not decode (bad namespace, payload or
-// placeholders, no attachments for a binary type); `out` is then unchanged.
+// placeholders, no attachments for a binary type, a non-finite number); `out` is then unchanged.
 sio_error encode_packet(std::string& out, const sio_packet& p, bool eio_prefix = false);
 
 // Broadcast fast path: appends '42' + [<nsp>,] + '["<event>",<args...>]', the exact bytes of a

@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <boost/json/serializer.hpp>
 #include <cassert>
-#include <charconv>
 
 #include "protocol/json_string.h"
 #include "protocol/socketio.h"
 
 namespace ringcast::protocol {
 namespace {
-
-constexpr std::uint64_t max_safe_integer = (std::uint64_t{1} << 53) - 1;
 
 bool is_main_namespace(std::string_view nsp) noexcept { return nsp.empty() || nsp == "/"; }
 
@@ -20,24 +17,13 @@ bool is_namespace_encodable(std::string_view nsp) noexcept {
   return is_main_namespace(nsp) || (nsp.front() == '/' && nsp.find(',') == std::string_view::npos);
 }
 
-// Serializes straight into the tail of `out`, so a broadcast frame is built without temporaries.
+// Serializes through a stack buffer into `out`, so a broadcast frame needs no temporary string.
 template <class T>
 void append_json(std::string& out, const T& v) {
   boost::json::serializer sr;
   sr.reset(&v);
-  while (!sr.done()) {
-    const std::size_t used = out.size();
-    const std::size_t room = std::max<std::size_t>(out.capacity() - used, 256);
-    out.resize(used + room);
-    const auto written = sr.read(out.data() + used, room);
-    out.resize(used + written.size());
-  }
-}
-
-void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
+  char buf[1024];
+  while (!sr.done()) out.append(sr.read(buf));
 }
 
 void append_event_head(std::string& out, std::string_view nsp, std::string_view event) {
@@ -57,12 +43,12 @@ bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' 
 }  // namespace
 
 sio_error encode_packet(std::string& out, const sio_packet& p, bool eio_prefix) {
-  const bool binary = p.type == sio_packet_type::binary_event || p.type == sio_packet_type::binary_ack;
+  const bool binary = is_binary_type(p.type);
   if (static_cast<unsigned>(p.type) > 6) return sio_error::unknown_type;
   if (!is_namespace_encodable(p.nsp)) return sio_error::bad_namespace;
   if (binary == p.attachments.empty()) return sio_error::illegal_attachments;
-  if (p.id && *p.id > max_safe_integer) return sio_error::bad_ack_id;
-  if (!is_payload_valid(p.type, p.data)) return sio_error::invalid_payload;
+  if (p.id && *p.id > sio_max_ack_id) return sio_error::bad_ack_id;
+  if (!is_payload_valid(p.type, p.data) || has_non_finite_number(p.data)) return sio_error::invalid_payload;
   if (binary) {
     if (const auto e = check_placeholders(p.data, p.attachments.size(), false); e != sio_error::ok) {
       return e;
@@ -72,14 +58,14 @@ sio_error encode_packet(std::string& out, const sio_packet& p, bool eio_prefix) 
   if (eio_prefix) out.push_back('4');
   out.push_back(static_cast<char>('0' + static_cast<int>(p.type)));
   if (binary) {
-    append_number(out, p.attachments.size());
+    append_json_uint(out, p.attachments.size());
     out.push_back('-');
   }
   if (!is_main_namespace(p.nsp)) {
     out.append(p.nsp);
     out.push_back(',');
   }
-  if (p.id) append_number(out, *p.id);
+  if (p.id) append_json_uint(out, *p.id);
   // Valid payloads start with '[', '{' or '"', so they never run into the ack id digits.
   if (!p.data.is_null()) append_json(out, p.data);
   return sio_error::ok;

@@ -21,17 +21,13 @@ bool utf8_validator::feed(std::span<const std::byte> chunk) noexcept {
 bool utf8_validator::feed_bytes(const unsigned char* p, std::size_t n) noexcept {
   if (failed_) return false;
   const unsigned char* const end = p + n;
-  while (p != end) {
-    if (need_ != 0) {
-      const unsigned char c = *p++;
-      if (c < lo_ || c > hi_) {
-        failed_ = true;
-        return false;
-      }
+  for (;;) {
+    // Finish a sequence that an earlier chunk left open, one byte at a time.
+    for (; need_ != 0 && p != end; ++p) {
+      if (*p < lo_ || *p > hi_) return fail();
       lo_ = 0x80;
       hi_ = 0xBF;
       --need_;
-      continue;
     }
     // Chat traffic is mostly ASCII, so skip it eight bytes at a time.
     while (end - p >= 8) {
@@ -41,28 +37,39 @@ bool utf8_validator::feed_bytes(const unsigned char* p, std::size_t n) noexcept 
       p += 8;
     }
     while (p != end && *p < 0x80) ++p;
-    if (p == end) break;
+    if (p == end) return true;
+
     const unsigned char lead = *p++;
+    std::uint8_t lo = 0x80;
+    std::uint8_t hi = 0xBF;
+    std::size_t need;
     if (lead < 0xC2) {  // a stray continuation byte, or C0/C1 which only start overlongs
-      failed_ = true;
-      return false;
-    }
-    if (lead < 0xE0) {
-      need_ = 1;
+      return fail();
+    } else if (lead < 0xE0) {
+      need = 1;
     } else if (lead < 0xF0) {
-      need_ = 2;
-      if (lead == 0xE0) lo_ = 0xA0;
-      if (lead == 0xED) hi_ = 0x9F;
+      need = 2;
+      if (lead == 0xE0) lo = 0xA0;
+      if (lead == 0xED) hi = 0x9F;
     } else if (lead < 0xF5) {
-      need_ = 3;
-      if (lead == 0xF0) lo_ = 0x90;
-      if (lead == 0xF4) hi_ = 0x8F;
+      need = 3;
+      if (lead == 0xF0) lo = 0x90;
+      if (lead == 0xF4) hi = 0x8F;
     } else {
-      failed_ = true;
-      return false;
+      return fail();
     }
+    if (static_cast<std::size_t>(end - p) < need) {  // the chunk ends inside this sequence
+      need_ = static_cast<std::uint8_t>(need);
+      lo_ = lo;
+      hi_ = hi;
+      continue;
+    }
+    if (p[0] < lo || p[0] > hi) return fail();
+    for (std::size_t i = 1; i < need; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return fail();
+    }
+    p += need;
   }
-  return true;
 }
 
 bool is_valid_utf8(std::string_view text) noexcept {

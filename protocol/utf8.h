@@ -26,6 +26,10 @@ class utf8_validator {
 
  private:
   bool feed_bytes(const unsigned char* p, std::size_t n) noexcept;
+  bool fail() noexcept {
+    failed_ = true;
+    return false;
+  }
 
   std::uint8_t need_ = 0;  // continuation bytes still expected
   // The first continuation byte after E0, ED, F0 and F4 has a narrower range; that range is

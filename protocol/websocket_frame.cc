@@ -200,9 +200,9 @@ decode_result websocket_decoder::decode(std::span<std::byte> buffered) noexcept 
 
 decode_result websocket_decoder::message_result(opcode op, bool compressed, std::span<const std::byte> payload,
                                                 std::size_t consumed) noexcept {
-  // Compressed text is validated by the caller after inflating; utf8_ was not fed then.
+  // Compressed text is validated by the caller after inflating; utf8_ was not fed then. A
+  // complete validator is back in its initial state, ready for the next message.
   if (op == opcode::text && !compressed && !utf8_.complete()) return fail(close_code::invalid_payload);
-  utf8_.reset();
   decode_result r;
   r.kind = op == opcode::text ? frame_event::text : frame_event::binary;
   r.consumed = consumed;

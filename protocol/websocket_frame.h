@@ -104,7 +104,8 @@ struct decode_result {
 //   decode() or reset().
 // - Control frames interleaved in a fragmented message are returned as they come; the
 //   message continues after them.
-// - error is sticky: the connection is to be failed with `code`.
+// - error is sticky: the connection is to be failed with `code`. After a close the caller
+//   answers it and stops decoding; the decoder itself does not refuse later frames.
 // Owned by the shard of its connection; not thread-safe.
 class websocket_decoder {
  public:

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "broker/broker_app.h"
 #include "broker/tcp_echo_app.h"
 #include "reactor/server.h"
 #include "server/options.h"
@@ -31,7 +32,13 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   try {
-    reactor::server srv(opts->net, [](reactor::shard& s) { return broker::make_tcp_echo_app(s); });
+    reactor::app_factory factory;
+    if (opts->profile == "tcp-echo") {
+      factory = [](reactor::shard& s) { return broker::make_tcp_echo_app(s); };
+    } else {
+      factory = [app = opts->app](reactor::shard& s) { return broker::make_broker_app(s, app); };
+    }
+    reactor::server srv(opts->net, factory);
     srv.start();
     std::fprintf(stderr, "ringcast: profile %s listening on %s:%u with %u shards (io_uring %s)\n",
                  opts->profile.c_str(), opts->net.address.c_str(), unsigned(srv.port()), srv.shard_count(),

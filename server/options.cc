@@ -1,6 +1,7 @@
 #include "server/options.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <sstream>
@@ -27,14 +28,23 @@ bool parse_number(std::string_view s, T& out, T min, T max) {
   return true;
 }
 
+bool parse_ms(std::string_view s, std::chrono::milliseconds& out) {
+  std::uint64_t v = 0;
+  if (!parse_number<std::uint64_t>(s, v, 1, 86'400'000)) return false;
+  out = std::chrono::milliseconds(v);
+  return true;
+}
+
 bool power_of_two(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 
 const std::vector<option_spec>& specs() {
   static const std::vector<option_spec> table = {
-      {"profile", "RINGCAST_PROFILE", "NAME", "application profile: tcp-echo (default)",
+      {"profile", "RINGCAST_PROFILE", "NAME",
+       "application profile: conformance (default; the protocol test suites' servers), bench, tcp-echo",
        [](options& o, std::string_view v) {
-         if (v != "tcp-echo") return false;
+         if (v != "tcp-echo" && v != "conformance" && v != "bench") return false;
          o.profile = v;
+         o.app.profile = v;
          return true;
        }},
       {"address", "RINGCAST_ADDRESS", "IPV4", "address to listen on (default 0.0.0.0)",
@@ -69,6 +79,33 @@ const std::vector<option_spec>& specs() {
        "messages per cross-shard ring, per ordered pair of shards (default 4096)",
        [](options& o, std::string_view v) {
          return parse_number<std::size_t>(v, o.net.mailbox_capacity, 2, std::size_t{1} << 24);
+       }},
+      {"ping-interval", "RINGCAST_PING_INTERVAL", "MS", "Engine.IO pingInterval (default 25000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.eio.ping_interval); }},
+      {"ping-timeout", "RINGCAST_PING_TIMEOUT", "MS", "Engine.IO pingTimeout (default 20000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.eio.ping_timeout); }},
+      {"upgrade-timeout", "RINGCAST_UPGRADE_TIMEOUT", "MS", "time to finish a transport upgrade (default 10000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.eio.upgrade_timeout); }},
+      {"connect-timeout", "RINGCAST_CONNECT_TIMEOUT", "MS",
+       "time a client has to join a namespace after connecting (default 45000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.sio.connect_timeout); }},
+      {"max-payload", "RINGCAST_MAX_PAYLOAD", "BYTES",
+       "largest message or polling body accepted, maxHttpBufferSize (default 1000000)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.eio.max_payload, 1, std::size_t{1} << 30);
+       }},
+      {"cors-origin", "RINGCAST_CORS_ORIGIN", "ORIGINS",
+       "comma-separated origins allowed by CORS for polling, or '*' (default: no CORS headers)",
+       [](options& o, std::string_view v) {
+         o.app.eio.cors_enabled = true;
+         o.app.eio.cors.allowed_origins.clear();
+         while (!v.empty()) {
+           auto comma = v.find(',');
+           auto item = v.substr(0, comma);
+           if (!item.empty()) o.app.eio.cors.allowed_origins.emplace_back(item);
+           v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+         }
+         return !o.app.eio.cors.allowed_origins.empty();
        }},
       {"help", "", "", "print this help and exit",
        [](options& o, std::string_view) {

@@ -4,13 +4,15 @@
 #include <optional>
 #include <string>
 
+#include "broker/broker_app.h"
 #include "reactor/server.h"
 
 namespace ringcast::server {
 
 struct options {
-  std::string profile = "tcp-echo";
+  std::string profile = "conformance";
   reactor::server_config net;
+  broker::app_config app;
   bool help = false;
 };
 

@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <limits>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -233,6 +234,8 @@ TEST(SocketIoDecoder, RefusesInvalidTextPackets) {
       {R"(2["a"]/*c*/)", sio_error::invalid_json},
       {R"(2["\ud800"])", sio_error::invalid_json},
       {"2[\"\xff\"]", sio_error::invalid_json},
+      {R"(2["a",1e999])", sio_error::invalid_json},
+      {R"(2["a",{"x":[-1e400]}])", sio_error::invalid_json},
       // Types, attachment counts, namespaces, ack ids.
       {"", sio_error::unknown_type},
       {"7", sio_error::unknown_type},
@@ -404,6 +407,7 @@ TEST(SocketIoEncoder, RefusesWhatCouldNotBeDecoded) {
       {"placeholder out of range", {t::binary_event, "/", {}, json("[\"a\"," + ph1 + "]"), {"x"}},
        sio_error::bad_placeholder},
       {"unknown type", {static_cast<t>(7), "/", {}, json(R"(["a"])"), {}}, sio_error::unknown_type},
+      {"infinity", {t::event, "/", {}, boost::json::array{"a", std::numeric_limits<double>::infinity()}, {}}, sio_error::invalid_payload},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

@@ -45,9 +45,11 @@ TEST(spsc_ring, capacity_rounds_up_to_power_of_two) {
 }
 
 TEST(spsc_ring, impossible_capacity_throws_length_error) {
-  EXPECT_THROW(spsc_ring<std::uint64_t>(std::numeric_limits<std::size_t>::max()), std::length_error);
+  const std::size_t beyond_top_bit = std::numeric_limits<std::size_t>::max();
+  EXPECT_THROW(spsc_ring<std::uint64_t> ring(beyond_top_bit), std::length_error);
   // 2^62 slots of 8 bytes would overflow the byte count.
-  EXPECT_THROW(spsc_ring<std::uint64_t>(std::size_t{1} << 62), std::length_error);
+  const std::size_t overflowing_bytes = std::size_t{1} << 62;
+  EXPECT_THROW(spsc_ring<std::uint64_t> ring(overflowing_bytes), std::length_error);
 }
 
 TEST(spsc_ring, empty_ring_yields_nothing) {

@@ -1,0 +1,70 @@
+#include "broker/broker_app.h"
+
+#include "broker/profiles.h"
+#include "broker/ws_connection.h"
+#include "protocol/http_response.h"
+
+namespace ringcast::broker {
+namespace {
+
+bool under(std::string_view path, std::string_view prefix) {
+  // "/socket.io" and "/socket.io/..." both belong to the Socket.IO endpoint.
+  std::string_view bare = prefix.substr(0, prefix.size() - 1);
+  return path == bare || path.substr(0, prefix.size()) == prefix;
+}
+
+http_service& locate_service(reactor::shard& s) { return app_of(s); }
+
+}  // namespace
+
+broker_app& app_of(reactor::shard& s) noexcept { return static_cast<broker_app&>(s.app()); }
+
+broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
+    : shard_(shard), cfg_(cfg), sio_(shard, cfg_.sio), sio_engine_(shard, cfg_.eio, sio_) {
+  cfg_.http.max_body_bytes = cfg_.eio.max_payload;
+  if (cfg_.profile == "bench") {
+    install_bench_profile(sio_);
+  } else {
+    install_conformance_profile(sio_);
+    echo_listener_ = make_engineio_echo();
+    echo_engine_ = std::make_unique<eio_server>(shard, cfg_.eio, *echo_listener_);
+  }
+}
+
+broker_app::~broker_app() = default;
+
+std::unique_ptr<reactor::connection_handler> broker_app::on_accept(reactor::connection& c) {
+  return std::make_unique<http_connection>(c, &locate_service, cfg_.http);
+}
+
+http_outcome broker_app::handle(http_connection& hc, const protocol::http_request& req, std::string_view,
+                                std::string_view rest) {
+  if (under(req.path, "/socket.io/")) return sio_engine_.handle(hc, req, rest);
+  if (echo_engine_ && under(req.path, "/engine.io/")) return echo_engine_->handle(hc, req, rest);
+  if (echo_engine_ && req.path == "/ws-echo" && req.upgrade_websocket) {
+    accept_websocket(hc.conn(), req.find_header("sec-websocket-key").value_or(""),
+                     req.find_header("sec-websocket-version").value_or(""), make_ws_echo(), cfg_.eio.max_payload, rest);
+    return http_outcome::taken_over;
+  }
+  std::string out;
+  if (req.path == "/healthz") {
+    protocol::http_header_field type{"Content-Type", "text/plain"};
+    protocol::write_response(out, 200, std::span(&type, 1), "ok\n", req.keep_alive);
+  } else {
+    protocol::http_header_field type{"Content-Type", "text/plain"};
+    protocol::write_response(out, 404, std::span(&type, 1), "not found\n", req.keep_alive);
+  }
+  hc.conn().send(out);
+  return http_outcome::done;
+}
+
+void broker_app::on_held_closed(http_connection& hc) noexcept {
+  sio_engine_.on_held_closed(hc);
+  if (echo_engine_) echo_engine_->on_held_closed(hc);
+}
+
+std::unique_ptr<reactor::shard_app> make_broker_app(reactor::shard& s, const app_config& cfg) {
+  return std::make_unique<broker_app>(s, cfg);
+}
+
+}  // namespace ringcast::broker

@@ -1,0 +1,48 @@
+#pragma once
+// The broker on one shard: the HTTP front (routes), Engine.IO servers, Socket.IO and the chosen
+// application profile. One instance per shard; every piece of it is touched by that shard only.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "broker/eio_server.h"
+#include "broker/http_connection.h"
+#include "broker/sio_server.h"
+#include "protocol/http_parser.h"
+#include "reactor/shard.h"
+
+namespace ringcast::broker {
+
+struct app_config {
+  std::string profile = "conformance";  // conformance | bench
+  eio_config eio;
+  sio_config sio;
+  protocol::http_limits http;
+};
+
+class broker_app final : public reactor::shard_app, public http_service {
+ public:
+  broker_app(reactor::shard& shard, const app_config& cfg);
+  ~broker_app() override;
+
+  std::unique_ptr<reactor::connection_handler> on_accept(reactor::connection& c) override;
+  http_outcome handle(http_connection& hc, const protocol::http_request& req, std::string_view raw,
+                      std::string_view rest) override;
+  void on_held_closed(http_connection& hc) noexcept override;
+
+  sio_server& sio() noexcept { return sio_; }
+  eio_server& socketio_engine() noexcept { return sio_engine_; }
+
+ private:
+  reactor::shard& shard_;
+  app_config cfg_;
+  sio_server sio_;
+  eio_server sio_engine_;                      // /socket.io/
+  std::unique_ptr<eio_listener> echo_listener_;  // conformance: /engine.io/
+  std::unique_ptr<eio_server> echo_engine_;
+};
+
+broker_app& app_of(reactor::shard& s) noexcept;
+std::unique_ptr<reactor::shard_app> make_broker_app(reactor::shard& s, const app_config& cfg);
+
+}  // namespace ringcast::broker

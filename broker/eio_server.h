@@ -1,0 +1,91 @@
+#pragma once
+// The Engine.IO v4 server of one shard: handshakes, polling requests, WebSocket upgrades, and the
+// sessions this shard owns. A request naming a session of another shard is moved there.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "broker/eio_session.h"
+#include "broker/http_connection.h"
+#include "broker/random_ids.h"
+#include "protocol/engineio.h"
+#include "protocol/http_response.h"
+#include "reactor/shard.h"
+
+namespace ringcast::broker {
+
+struct eio_config {
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds upgrade_timeout{10000};
+  std::size_t max_payload = protocol::eio_default_max_payload;  // maxHttpBufferSize
+  bool cors_enabled = false;
+  protocol::cors_policy cors;
+};
+
+// What sits on top of Engine.IO: Socket.IO, or the plain echo of the conformance profile.
+class eio_listener {
+ public:
+  virtual ~eio_listener() = default;
+  virtual void on_eio_open(eio_session& s) = 0;
+  virtual void on_eio_message(eio_session& s, std::string_view data, bool binary) = 0;
+  // The session is closed; it is destroyed after this returns (later in the loop iteration).
+  virtual void on_eio_close(eio_session& s, std::string_view reason) = 0;
+};
+
+class eio_server {
+ public:
+  eio_server(reactor::shard& shard, const eio_config& cfg, eio_listener& listener);
+  ~eio_server();
+
+  http_outcome handle(http_connection& hc, const protocol::http_request& req, std::string_view rest);
+  void on_held_closed(http_connection& hc) noexcept;
+
+  eio_session* find(std::string_view sid) noexcept;
+  std::size_t session_count() const noexcept { return sessions_.size(); }
+  reactor::shard& shard() noexcept { return shard_; }
+  const eio_config& config() const noexcept { return cfg_; }
+  eio_listener& listener() noexcept { return listener_; }
+
+  // The shard a sid belongs to (its first character), or -1 if it cannot be ours.
+  int owner_of(std::string_view sid) const noexcept;
+
+ private:
+  friend class eio_session;
+
+  http_outcome handshake(http_connection& hc, const protocol::http_request& req, bool websocket,
+                         std::string_view rest);
+  http_outcome poll(http_connection& hc, const protocol::http_request& req, eio_session& s);
+  http_outcome post(http_connection& hc, const protocol::http_request& req, eio_session& s);
+  http_outcome upgrade(http_connection& hc, const protocol::http_request& req, eio_session& s,
+                       std::string_view rest);
+  http_outcome refuse(http_connection& hc, const protocol::http_request& req, protocol::eio_server_error e);
+  void respond(http_connection& hc, int status, std::string_view content_type, std::string_view body,
+               std::string_view origin, bool keep_alive);
+  std::string response(int status, std::string_view content_type, std::string_view body, std::string_view origin,
+                       bool keep_alive) const;
+  // Answers the session's held poll with `body` (a polling payload).
+  void answer_poll(eio_session& s, std::string_view body);
+  void retire(eio_session& s, std::string_view reason);
+
+ public:
+  // From a session's WebSocket (the transport or a probe).
+  void dispatch_ws_packet(eio_session& s, ws_connection& ws, const protocol::eio_packet_view& p);
+  void on_ws_closed(eio_session& s, ws_connection& ws);
+
+ private:
+
+  reactor::shard& shard_;
+  eio_config cfg_;
+  eio_listener& listener_;
+  std::unordered_map<std::string, std::unique_ptr<eio_session>> sessions_;
+  std::unordered_map<std::uint64_t, eio_session*> held_polls_;  // packed conn_id -> session
+  id_generator ids_;
+};
+
+std::uint64_t pack(reactor::conn_id id) noexcept;
+
+}  // namespace ringcast::broker

@@ -1,0 +1,120 @@
+#include "broker/rooms.h"
+
+#include <algorithm>
+
+#include "broker/sio_server.h"
+
+namespace ringcast::broker {
+
+std::string room_registry::key(const std::string& nsp, const std::string& room) {
+  std::string k;
+  k.reserve(nsp.size() + room.size() + 1);
+  k += nsp;
+  k += '\0';
+  k += room;
+  return k;
+}
+
+void room_registry::join(sio_socket& s, const std::string& room) {
+  const std::string k = key(s.nsp(), room);
+  member_list& ml = local_[k];
+  if (ml.index.count(&s)) return;
+  ml.index.emplace(&s, std::uint32_t(ml.members.size()));
+  ml.members.push_back(&s);
+  s.rooms_.push_back(room);
+  if (ml.members.size() == 1) announce(k, true);
+}
+
+void room_registry::leave(sio_socket& s, const std::string& room) {
+  const std::string k = key(s.nsp(), room);
+  auto it = local_.find(k);
+  if (it == local_.end()) return;
+  member_list& ml = it->second;
+  auto pos = ml.index.find(&s);
+  if (pos == ml.index.end()) return;
+  // Swap-remove keeps leave O(1) in rooms of any size.
+  const std::uint32_t i = pos->second;
+  ml.index.erase(pos);
+  if (i + 1 != ml.members.size()) {
+    ml.members[i] = ml.members.back();
+    ml.index[ml.members[i]] = i;
+  }
+  ml.members.pop_back();
+  auto r = std::find(s.rooms_.begin(), s.rooms_.end(), room);
+  if (r != s.rooms_.end()) s.rooms_.erase(r);
+  if (ml.members.empty()) {
+    local_.erase(it);
+    announce(k, false);
+  }
+}
+
+void room_registry::announce(const std::string& k, bool present) {
+  const unsigned me = shard_.id();
+  for (unsigned t = 0; t < shard_.count(); ++t) {
+    if (t == me) continue;
+    shard_.post(t, [k, me, present, locate = locate_](reactor::shard& sh) { locate(sh).apply(k, me, present); });
+  }
+}
+
+void room_registry::apply(const std::string& k, unsigned shard, bool present) {
+  std::uint64_t& mask = remote_[k];
+  if (present) mask |= std::uint64_t{1} << shard;
+  else mask &= ~(std::uint64_t{1} << shard);
+  if (mask == 0) remote_.erase(k);
+}
+
+void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg) {
+  std::uint64_t mask = 0;
+  auto add = [&](const std::string& room) {
+    auto it = remote_.find(key(msg->nsp, room));
+    if (it != remote_.end()) mask |= it->second;
+  };
+  if (msg->rooms.empty()) add({});
+  for (const auto& room : msg->rooms) add(room);
+  for (unsigned t = 0; t < shard_.count(); ++t) {
+    if (!(mask & (std::uint64_t{1} << t)) || t == shard_.id()) continue;
+    shard_.post(t, [msg, locate = locate_](reactor::shard& sh) { locate(sh).deliver_local(*msg); });
+  }
+  deliver_local(*msg);
+}
+
+void room_registry::deliver_local(const broadcast_message& msg) {
+  const std::uint64_t stamp = ++stamp_;
+  auto members_of = [&](const std::string& room) -> const std::vector<sio_socket*>* {
+    auto it = local_.find(key(msg.nsp, room));
+    return it == local_.end() ? nullptr : &it->second.members;
+  };
+  // Sockets stamped before delivery are skipped: the excluded ones now, the reached ones as we go
+  // (a socket in several target rooms gets the message once).
+  for (const auto& room : msg.except)
+    if (auto* ms = members_of(room))
+      for (sio_socket* s : *ms) s->delivery_stamp = stamp;
+  if (msg.origin == shard_.id() && msg.except_socket)
+    const_cast<sio_socket*>(msg.except_socket)->delivery_stamp = stamp;
+
+  auto deliver = [&](const std::vector<sio_socket*>& ms) {
+    for (sio_socket* s : ms) {
+      if (s->delivery_stamp == stamp) continue;
+      s->delivery_stamp = stamp;
+      for (const ws_frame& f : msg.frames) s->deliver(f);
+    }
+  };
+  if (msg.rooms.empty()) {
+    if (auto* ms = members_of({})) deliver(*ms);
+  }
+  for (const auto& room : msg.rooms)
+    if (auto* ms = members_of(room)) deliver(*ms);
+}
+
+std::size_t room_registry::local_members(const std::string& nsp, const std::string& room) const {
+  auto it = local_.find(key(nsp, room));
+  return it == local_.end() ? 0 : it->second.members.size();
+}
+
+bool room_registry::shard_has_members(const std::string& nsp, const std::string& room, unsigned shard) const {
+  if (shard == shard_.id()) return local_members(nsp, room) > 0;
+  auto it = remote_.find(key(nsp, room));
+  return it != remote_.end() && (it->second & (std::uint64_t{1} << shard));
+}
+
+}  // namespace ringcast::broker
