@@ -18,9 +18,21 @@ http_service& locate_service(reactor::shard& s) { return app_of(s); }
 }  // namespace
 
 broker_app& app_of(reactor::shard& s) noexcept { return static_cast<broker_app&>(s.app()); }
+broker_stats& stats_of(reactor::shard& s) noexcept { return app_of(s).stats(); }
+
+namespace {
+app_config with_metrics(app_config cfg, unsigned shards) {
+  if (!cfg.metrics) cfg.metrics = std::make_shared<metrics_registry>(shards);
+  return cfg;
+}
+}  // namespace
 
 broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
-    : shard_(shard), cfg_(cfg), sio_(shard, cfg_.sio), sio_engine_(shard, cfg_.eio, sio_) {
+    : shard_(shard),
+      cfg_(with_metrics(cfg, shard.count())),
+      stats_(&cfg_.metrics->shard(shard.id())),
+      sio_(shard, cfg_.sio),
+      sio_engine_(shard, cfg_.eio, sio_) {
   cfg_.http.max_body_bytes = cfg_.eio.max_payload;
   if (cfg_.profile == "bench") {
     install_bench_profile(sio_);
@@ -42,12 +54,14 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
   if (under(req.path, "/socket.io/")) return sio_engine_.handle(hc, req, rest);
   if (echo_engine_ && under(req.path, "/engine.io/")) return echo_engine_->handle(hc, req, rest);
   if (echo_engine_ && req.path == "/ws-echo" && req.upgrade_websocket) {
-    accept_websocket(hc.conn(), req.find_header("sec-websocket-key").value_or(""),
-                     req.find_header("sec-websocket-version").value_or(""), make_ws_echo(), cfg_.eio.max_payload, rest);
+    accept_websocket(hc.conn(), req, make_ws_echo(), ws_settings{cfg_.eio.max_payload, cfg_.eio.ws_deflate}, rest);
     return http_outcome::taken_over;
   }
   std::string out;
-  if (req.path == "/healthz") {
+  if (req.path == "/metrics") {
+    protocol::http_header_field type{"Content-Type", "text/plain; version=0.0.4"};
+    protocol::write_response(out, 200, std::span(&type, 1), cfg_.metrics->render(), req.keep_alive);
+  } else if (req.path == "/healthz") {
     protocol::http_header_field type{"Content-Type", "text/plain"};
     protocol::write_response(out, 200, std::span(&type, 1), "ok\n", req.keep_alive);
   } else {

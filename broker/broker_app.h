@@ -7,6 +7,7 @@
 
 #include "broker/eio_server.h"
 #include "broker/http_connection.h"
+#include "broker/metrics.h"
 #include "broker/sio_server.h"
 #include "protocol/http_parser.h"
 #include "reactor/shard.h"
@@ -18,6 +19,8 @@ struct app_config {
   eio_config eio;
   sio_config sio;
   protocol::http_limits http;
+  // Shared by all shards so /metrics shows the whole server; made per app when absent (tests).
+  std::shared_ptr<metrics_registry> metrics;
 };
 
 class broker_app final : public reactor::shard_app, public http_service {
@@ -31,11 +34,13 @@ class broker_app final : public reactor::shard_app, public http_service {
   void on_held_closed(http_connection& hc) noexcept override;
 
   sio_server& sio() noexcept { return sio_; }
+  broker_stats& stats() noexcept { return *stats_; }
   eio_server& socketio_engine() noexcept { return sio_engine_; }
 
  private:
   reactor::shard& shard_;
   app_config cfg_;
+  broker_stats* stats_;
   sio_server sio_;
   eio_server sio_engine_;                      // /socket.io/
   std::unique_ptr<eio_listener> echo_listener_;  // conformance: /engine.io/

@@ -1,5 +1,6 @@
 #include "broker/eio_server.h"
 
+#include "broker/metrics.h"
 #include "broker/ws_connection.h"
 #include "protocol/url.h"
 
@@ -60,6 +61,7 @@ void eio_server::respond(http_connection& hc, int status, std::string_view conte
 }
 
 http_outcome eio_server::refuse(http_connection& hc, const protocol::http_request& req, eio_server_error e) {
+  broker_stats::bump(stats_of(shard_).http_errors[std::size_t(protocol::http_status(e))]);
   const std::string body = protocol::error_body(e);
   const std::string_view origin = req.find_header("origin").value_or("");
   if (req.upgrade_websocket) {
@@ -71,6 +73,8 @@ http_outcome eio_server::refuse(http_connection& hc, const protocol::http_reques
   respond(hc, protocol::http_status(e), "application/json", body, origin, req.keep_alive);
   return http_outcome::done;
 }
+
+ws_settings eio_server::ws_settings() const noexcept { return {cfg_.max_payload, cfg_.ws_deflate}; }
 
 http_outcome eio_server::handle(http_connection& hc, const protocol::http_request& req, std::string_view rest) {
   using protocol::http_method;
@@ -119,14 +123,13 @@ http_outcome eio_server::handshake(http_connection& hc, const protocol::http_req
                                    std::string_view rest) {
   std::string sid = ids_.next();
   if (websocket) {
-    ws_connection* ws = accept_websocket(hc.conn(), req.find_header("sec-websocket-key").value_or(""),
-                                         req.find_header("sec-websocket-version").value_or(""),
-                                         std::make_unique<eio_ws_endpoint>(*this, sid), cfg_.max_payload, {});
+    ws_connection* ws = accept_websocket(hc.conn(), req, std::make_unique<eio_ws_endpoint>(*this, sid), ws_settings(), {});
     if (!ws) return http_outcome::taken_over;
     auto s = std::make_unique<eio_session>(*this, sid, eio_session::transport::websocket);
     s->ws_ = hc.conn().id();
     eio_session& ref = *s;
     sessions_.emplace(sid, std::move(s));
+    opened();
     protocol::eio_handshake h{sid, {}, std::uint64_t(cfg_.ping_interval.count()),
                               std::uint64_t(cfg_.ping_timeout.count()), cfg_.max_payload};
     std::string open;
@@ -141,6 +144,7 @@ http_outcome eio_server::handshake(http_connection& hc, const protocol::http_req
   auto s = std::make_unique<eio_session>(*this, sid, eio_session::transport::polling);
   eio_session& ref = *s;
   sessions_.emplace(sid, std::move(s));
+  opened();
   protocol::eio_handshake h{sid, {"websocket"}, std::uint64_t(cfg_.ping_interval.count()),
                             std::uint64_t(cfg_.ping_timeout.count()), cfg_.max_payload};
   std::string open;
@@ -155,6 +159,12 @@ http_outcome eio_server::handshake(http_connection& hc, const protocol::http_req
   listener_.on_eio_open(ref);
   ref.flush();
   return ref.has_poll_ ? http_outcome::hold : http_outcome::done;
+}
+
+void eio_server::opened() noexcept {
+  broker_stats& st = stats_of(shard_);
+  broker_stats::bump(st.eio_sessions);
+  broker_stats::bump(st.eio_sessions_opened);
 }
 
 http_outcome eio_server::poll(http_connection& hc, const protocol::http_request& req, eio_session& s) {
@@ -183,6 +193,8 @@ http_outcome eio_server::post(http_connection& hc, const protocol::http_request&
     s.on_packet(p.type, p.data, p.binary);
   }
   if (err != protocol::eio_error::ok) {
+    broker_stats::bump(stats_of(shard_).eio_parse_errors);
+    broker_stats::bump(stats_of(shard_).http_errors[400]);
     respond(hc, 400, "application/json", protocol::error_body(eio_server_error::bad_request), origin, req.keep_alive);
     s.close("parse error");
     return http_outcome::done;
@@ -194,9 +206,7 @@ http_outcome eio_server::post(http_connection& hc, const protocol::http_request&
 http_outcome eio_server::upgrade(http_connection& hc, const protocol::http_request& req, eio_session& s,
                                  std::string_view rest) {
   const bool redundant = s.transport_ != eio_session::transport::polling || s.probing_;
-  ws_connection* ws = accept_websocket(hc.conn(), req.find_header("sec-websocket-key").value_or(""),
-                                       req.find_header("sec-websocket-version").value_or(""),
-                                       std::make_unique<eio_ws_endpoint>(*this, s.sid_), cfg_.max_payload, {});
+  ws_connection* ws = accept_websocket(hc.conn(), req, std::make_unique<eio_ws_endpoint>(*this, s.sid_), ws_settings(), {});
   if (!ws) return http_outcome::taken_over;
   if (redundant) {
     // Already upgraded or upgrading: like the reference, accept this WebSocket, then close it.
@@ -239,6 +249,7 @@ void eio_server::retire(eio_session& s, std::string_view reason) {
     held_polls_.erase(pack(s.poll_));
     s.has_poll_ = false;
   }
+  broker_stats::bump(stats_of(shard_).eio_sessions, -1);
   listener_.on_eio_close(s, reason);
   // Destroyed at the next iteration: callers up the stack may still hold the reference.
   shard_.post(shard_.id(), [this, sid = s.sid_](reactor::shard&) { sessions_.erase(sid); });
@@ -256,6 +267,7 @@ void eio_ws_endpoint::on_ws_message(ws_connection& ws, std::string_view data, bo
   auto err = protocol::decode_frame(data, binary ? protocol::eio_frame::binary : protocol::eio_frame::text, p,
                                     scratch_, server_.config().max_payload);
   if (err != protocol::eio_error::ok) {
+    broker_stats::bump(stats_of(server_.shard()).eio_parse_errors);
     s->close("parse error");
     return;
   }

@@ -11,6 +11,7 @@
 #include "broker/eio_session.h"
 #include "broker/http_connection.h"
 #include "broker/random_ids.h"
+#include "broker/ws_connection.h"
 #include "protocol/engineio.h"
 #include "protocol/http_response.h"
 #include "reactor/shard.h"
@@ -22,6 +23,7 @@ struct eio_config {
   std::chrono::milliseconds ping_timeout{20000};
   std::chrono::milliseconds upgrade_timeout{10000};
   std::size_t max_payload = protocol::eio_default_max_payload;  // maxHttpBufferSize
+  bool ws_deflate = true;  // accept permessage-deflate offers on WebSocket transports
   bool cors_enabled = false;
   protocol::cors_policy cors;
 };
@@ -65,11 +67,13 @@ class eio_server {
   http_outcome refuse(http_connection& hc, const protocol::http_request& req, protocol::eio_server_error e);
   void respond(http_connection& hc, int status, std::string_view content_type, std::string_view body,
                std::string_view origin, bool keep_alive);
+  struct ws_settings ws_settings() const noexcept;
   std::string response(int status, std::string_view content_type, std::string_view body, std::string_view origin,
                        bool keep_alive) const;
   // Answers the session's held poll with `body` (a polling payload).
   void answer_poll(eio_session& s, std::string_view body);
   void retire(eio_session& s, std::string_view reason);
+  void opened() noexcept;
 
  public:
   // From a session's WebSocket (the transport or a probe).

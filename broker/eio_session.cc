@@ -1,6 +1,7 @@
 #include "broker/eio_session.h"
 
 #include "broker/eio_server.h"
+#include "broker/metrics.h"
 #include "broker/ws_connection.h"
 #include "protocol/base64.h"
 
@@ -106,6 +107,7 @@ void eio_session::schedule_ping() {
   ping_timer_ = timers.schedule_after(server_.config().ping_interval, [this] {
     send_packet(eio_packet_type::ping, {});
     pong_deadline_ = server_.shard().timers().schedule_after(server_.config().ping_timeout, [this] {
+      broker_stats::bump(stats_of(server_.shard()).eio_ping_timeouts);
       close("ping timeout");
     });
   });
@@ -138,6 +140,7 @@ void eio_session::finish_upgrade(ws_connection& ws) {
   timers.cancel(noop_timer_);
   probing_ = false;
   upgrading_ = false;
+  broker_stats::bump(stats_of(server_.shard()).eio_upgrades);
   // Whatever a last poll did not take goes over the WebSocket, in order: no packet is lost or
   // sent twice across the switch.
   std::vector<ws_frame> pending = std::move(outbox_);

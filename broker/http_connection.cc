@@ -1,5 +1,6 @@
 #include "broker/http_connection.h"
 
+#include "broker/metrics.h"
 #include "protocol/http_response.h"
 
 namespace ringcast::broker {
@@ -27,6 +28,7 @@ void http_connection::process() {
     if (r.status == protocol::parse_status::error) {
       std::string out;
       protocol::write_error_response(out, r.error_status);
+      broker_stats::bump(stats_of(conn_->owner()).http_errors[std::size_t(r.error_status) % 600]);
       conn_->send(out);
       conn_->close(reactor::close_reason::protocol_error);
       return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "broker/metrics.h"
 #include "broker/sio_server.h"
 
 namespace ringcast::broker {
@@ -64,6 +65,7 @@ void room_registry::apply(const std::string& k, unsigned shard, bool present) {
 }
 
 void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg) {
+  broker_stats::bump(stats_of(shard_).broadcasts);
   std::uint64_t mask = 0;
   auto add = [&](const std::string& room) {
     auto it = remote_.find(key(msg->nsp, room));
@@ -92,11 +94,13 @@ void room_registry::deliver_local(const broadcast_message& msg) {
   if (msg.origin == shard_.id() && msg.except_socket)
     const_cast<sio_socket*>(msg.except_socket)->delivery_stamp = stamp;
 
+  std::uint64_t delivered = 0;
   auto deliver = [&](const std::vector<sio_socket*>& ms) {
     for (sio_socket* s : ms) {
       if (s->delivery_stamp == stamp) continue;
       s->delivery_stamp = stamp;
       for (const ws_frame& f : msg.frames) s->deliver(f);
+      ++delivered;
     }
   };
   if (msg.rooms.empty()) {
@@ -104,6 +108,7 @@ void room_registry::deliver_local(const broadcast_message& msg) {
   }
   for (const auto& room : msg.rooms)
     if (auto* ms = members_of(room)) deliver(*ms);
+  broker_stats::bump(stats_of(shard_).deliveries, std::int64_t(delivered));
 }
 
 std::size_t room_registry::local_members(const std::string& nsp, const std::string& room) const {

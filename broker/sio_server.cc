@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "broker/broker_app.h"
+#include "broker/metrics.h"
 
 namespace ringcast::broker {
 
@@ -104,6 +105,7 @@ void sio_server::on_eio_message(eio_session& s, std::string_view data, bool bina
   auto status = binary ? c.decoder().feed_binary(data, p) : c.decoder().feed_text(data, p);
   if (status == protocol::sio_status::error) {
     // The reference closes the whole connection on a packet it cannot decode.
+    broker_stats::bump(stats_of(shard_).sio_parse_errors);
     s.close("parse error");
     return;
   }
@@ -145,6 +147,7 @@ void sio_server::connect(sio_client& c, sio_packet& p) {
   if (ns == namespaces_.end()) {
     boost::json::object err;
     err["message"] = "Invalid namespace";
+    broker_stats::bump(stats_of(shard_).sio_connect_refused);
     c.send(make_packet(sio_packet_type::connect_error, p.nsp, std::move(err)));
     return;
   }
@@ -155,6 +158,7 @@ void sio_server::connect(sio_client& c, sio_packet& p) {
   sio_socket& s = *sock;
   c.sockets().emplace(p.nsp, std::move(sock));
   ++sockets_;
+  broker_stats::bump(stats_of(shard_).sio_sockets);
   shard_.timers().cancel(c.connect_timer);
   // Every socket is in its namespace's room "", the target of emits to the whole namespace.
   rooms_.join(s, {});
@@ -170,6 +174,7 @@ void sio_server::drop_socket(sio_client& c, const std::string& nsp, std::string_
   std::unique_ptr<sio_socket> s = std::move(it->second);
   c.sockets().erase(it);
   --sockets_;
+  broker_stats::bump(stats_of(shard_).sio_sockets, -1);
   if (auto h = namespaces_.find(nsp); h != namespaces_.end()) h->second->on_disconnect(*s, reason);
   while (!s->rooms_.empty()) rooms_.leave(*s, std::string(s->rooms_.back()));
 }

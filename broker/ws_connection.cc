@@ -1,5 +1,8 @@
 #include "broker/ws_connection.h"
 
+#include "broker/metrics.h"
+#include "protocol/http_header.h"
+#include "protocol/utf8.h"
 #include "protocol/websocket_handshake.h"
 
 namespace ringcast::broker {
@@ -7,8 +10,38 @@ namespace ringcast::broker {
 using protocol::opcode;
 namespace close_code = protocol::close_code;
 
-ws_connection::ws_connection(reactor::connection& c, std::unique_ptr<ws_endpoint> endpoint, std::size_t max_message)
-    : conn_(&c), endpoint_(std::move(endpoint)), decoder_(protocol::decoder_options{max_message, false}) {}
+ws_connection::ws_connection(reactor::connection& c, std::unique_ptr<ws_endpoint> endpoint,
+                             const ws_settings& settings, std::optional<protocol::deflate_params> deflate)
+    : conn_(&c),
+      endpoint_(std::move(endpoint)),
+      decoder_(protocol::decoder_options{settings.max_message, deflate.has_value()}),
+      max_message_(settings.max_message) {
+  if (deflate)
+    inflater_ = std::make_unique<protocol::inflater>(deflate->client_max_window_bits, deflate->client_no_context_takeover);
+}
+
+void ws_connection::deliver(std::string_view payload, bool binary, bool compressed) {
+  if (compressed) {
+    inflated_.clear();
+    // The cap applies to what the message becomes, so a small bomb cannot grow past it.
+    switch (inflater_->inflate(payload, inflated_, max_message_)) {
+      case protocol::inflate_status::ok:
+        break;
+      case protocol::inflate_status::too_big:
+        fail(close_code::message_too_big);
+        return;
+      case protocol::inflate_status::corrupt:
+        fail(close_code::invalid_payload);
+        return;
+    }
+    if (!binary && !protocol::is_valid_utf8(inflated_)) {
+      fail(close_code::invalid_payload);
+      return;
+    }
+    payload = inflated_;
+  }
+  endpoint_->on_ws_message(*this, payload, binary);
+}
 
 void ws_connection::on_data(reactor::connection&, std::span<const std::byte> data) noexcept {
   in_.append(reinterpret_cast<const char*>(data.data()), data.size());
@@ -18,7 +51,7 @@ void ws_connection::on_data(reactor::connection&, std::span<const std::byte> dat
     switch (r.kind) {
       case protocol::frame_event::text:
       case protocol::frame_event::binary:
-        endpoint_->on_ws_message(*this, r.text(), r.kind == protocol::frame_event::binary);
+        deliver(r.text(), r.kind == protocol::frame_event::binary, r.compressed);
         break;
       case protocol::frame_event::ping: {
         std::string pong;
@@ -79,6 +112,7 @@ reactor::send_status ws_connection::send_binary(std::string_view payload) {
 
 void ws_connection::close(std::uint16_t code, std::string_view reason) {
   if (!close_sent_) {
+    if (code >= 1000 && code < 1016) broker_stats::bump(stats_of(conn_->owner()).ws_closes[code - 1000]);
     std::string frame;
     protocol::append_close_frame(frame, code, reason);
     conn_->send(frame);
@@ -90,16 +124,29 @@ void ws_connection::close(std::uint16_t code, std::string_view reason) {
 
 void ws_connection::fail(std::uint16_t code) { close(code); }
 
-ws_connection* accept_websocket(reactor::connection& c, std::string_view key, std::string_view version,
-                                std::unique_ptr<ws_endpoint> endpoint, std::size_t max_message,
+ws_connection* accept_websocket(reactor::connection& c, const protocol::http_request& req,
+                                std::unique_ptr<ws_endpoint> endpoint, const ws_settings& settings,
                                 std::string_view rest) {
+  const std::string_view key = req.find_header("sec-websocket-key").value_or("");
+  const std::string_view version = req.find_header("sec-websocket-version").value_or("");
   if (auto err = protocol::validate_upgrade(key, version); err != protocol::handshake_error::ok) {
     c.send(protocol::handshake_rejection_response(err));
     c.close(reactor::close_reason::protocol_error);
     return nullptr;
   }
-  c.send(protocol::build_upgrade_response(key));
-  auto ws = std::make_unique<ws_connection>(c, std::move(endpoint), max_message);
+  std::optional<protocol::deflate_params> deflate;
+  if (settings.permessage_deflate) {
+    // Several Sec-WebSocket-Extensions lines mean one comma-separated list (RFC 9110 5.3).
+    std::string offers;
+    for (const auto& h : req.headers) {
+      if (!protocol::ascii_iequals(h.name, "sec-websocket-extensions")) continue;
+      if (!offers.empty()) offers += ", ";
+      offers += h.value;
+    }
+    if (!offers.empty()) deflate = protocol::negotiate_permessage_deflate(offers);
+  }
+  c.send(protocol::build_upgrade_response(key, deflate ? protocol::format_deflate_response(*deflate) : std::string()));
+  auto ws = std::make_unique<ws_connection>(c, std::move(endpoint), settings, deflate);
   ws_connection* raw = ws.get();
   c.replace_handler(std::move(ws));
   raw->endpoint().on_ws_open(*raw);

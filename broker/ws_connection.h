@@ -3,10 +3,13 @@
 // handshake, and hands whole messages to its endpoint. Lives on the connection's shard.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "broker/ws_frame.h"
+#include "protocol/http_parser.h"
+#include "protocol/permessage_deflate.h"
 #include "protocol/websocket_frame.h"
 #include "reactor/connection.h"
 
@@ -25,9 +28,15 @@ class ws_endpoint {
 };
 
 
+struct ws_settings {
+  std::size_t max_message = 1'000'000;  // wire size, and inflated size of a compressed message
+  bool permessage_deflate = true;       // accept a client's offer (we only ever inflate)
+};
+
 class ws_connection final : public reactor::connection_handler {
  public:
-  ws_connection(reactor::connection& c, std::unique_ptr<ws_endpoint> endpoint, std::size_t max_message);
+  ws_connection(reactor::connection& c, std::unique_ptr<ws_endpoint> endpoint, const ws_settings& settings,
+                std::optional<protocol::deflate_params> deflate);
 
   void on_data(reactor::connection& c, std::span<const std::byte> data) noexcept override;
   void on_close(reactor::connection& c, reactor::close_reason why) noexcept override;
@@ -44,20 +53,24 @@ class ws_connection final : public reactor::connection_handler {
 
  private:
   void fail(std::uint16_t code);
+  void deliver(std::string_view payload, bool binary, bool compressed);
 
   reactor::connection* conn_;
   std::unique_ptr<ws_endpoint> endpoint_;
   protocol::websocket_decoder decoder_;
+  std::size_t max_message_;
+  std::unique_ptr<protocol::inflater> inflater_;  // only when permessage-deflate was agreed
+  std::string inflated_;
   std::string in_;
   std::size_t in_start_ = 0;  // bytes before this offset are consumed
   bool close_sent_ = false;
 };
 
-// Completes an upgrade request on `c`: checks the WebSocket headers, writes the 101 (or the
-// rejection and closes), and installs a ws_connection; `rest` is what followed the request.
-// Returns the new handler, or nullptr when the upgrade was refused.
-ws_connection* accept_websocket(reactor::connection& c, std::string_view key, std::string_view version,
-                                std::unique_ptr<ws_endpoint> endpoint, std::size_t max_message,
+// Completes the upgrade request `req` on `c`: checks the WebSocket headers, negotiates
+// permessage-deflate, writes the 101 (or the rejection, and closes), and installs a
+// ws_connection; `rest` is what followed the request. Returns nullptr when refused.
+ws_connection* accept_websocket(reactor::connection& c, const protocol::http_request& req,
+                                std::unique_ptr<ws_endpoint> endpoint, const ws_settings& settings,
                                 std::string_view rest);
 
 }  // namespace ringcast::broker

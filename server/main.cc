@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <exception>
+#include <thread>
 
 #include "broker/broker_app.h"
 #include "broker/tcp_echo_app.h"
@@ -32,6 +34,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   try {
+    // The shard count is fixed here so the metrics registry has one slot per shard.
+    if (opts->net.shards == 0) opts->net.shards = std::max(1u, std::thread::hardware_concurrency());
+    opts->app.metrics = std::make_shared<broker::metrics_registry>(opts->net.shards);
     reactor::app_factory factory;
     if (opts->profile == "tcp-echo") {
       factory = [](reactor::shard& s) { return broker::make_tcp_echo_app(s); };
@@ -39,6 +44,7 @@ int main(int argc, char** argv) {
       factory = [app = opts->app](reactor::shard& s) { return broker::make_broker_app(s, app); };
     }
     reactor::server srv(opts->net, factory);
+    opts->app.metrics->attach(&srv);
     srv.start();
     std::fprintf(stderr, "ringcast: profile %s listening on %s:%u with %u shards (io_uring %s)\n",
                  opts->profile.c_str(), opts->net.address.c_str(), unsigned(srv.port()), srv.shard_count(),

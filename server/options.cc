@@ -107,6 +107,11 @@ const std::vector<option_spec>& specs() {
          }
          return !o.app.eio.cors.allowed_origins.empty();
        }},
+      {"no-ws-deflate", "RINGCAST_NO_WS_DEFLATE", "", "decline permessage-deflate on WebSocket connections",
+       [](options& o, std::string_view) {
+         o.app.eio.ws_deflate = false;
+         return true;
+       }},
       {"help", "", "", "print this help and exit",
        [](options& o, std::string_view) {
          o.help = true;
