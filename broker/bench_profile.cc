@@ -1,3 +1,4 @@
+#include "broker/persist_event.h"
 #include "broker/profiles.h"
 #include "protocol/socketio.h"
 
@@ -14,6 +15,8 @@ class bench_namespace final : public sio_namespace_handler {
     } else if (event == "pub") {
       if (args.size() < 2 || !args[0].is_string()) return;
       publish(s, std::string(args[0].as_string()), args[1], attachments);
+    } else if (event == "persist") {
+      if (ack_id) handle_persist(s, args, attachments, *ack_id);
     } else if (event == "echo") {
       if (ack_id) s.ack(*ack_id, args, attachments);
     }

@@ -34,6 +34,14 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
       sio_(shard, cfg_.sio),
       sio_engine_(shard, cfg_.eio, sio_) {
   cfg_.http.max_body_bytes = cfg_.eio.max_payload;
+  if (!cfg_.database_url.empty()) {
+    pg_ = std::make_unique<persistence::pg_connection>(
+        shard, persistence::pg_connection::options{cfg_.database_url}, [this](bool up) {
+          if (writer_) writer_->on_connection(up);
+        });
+    writer_ = std::make_unique<persistence::batch_writer>(shard, *pg_, cfg_.writer);
+    pg_->start();
+  }
   if (cfg_.profile == "bench") {
     install_bench_profile(sio_);
   } else {
@@ -43,7 +51,11 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
   }
 }
 
-broker_app::~broker_app() = default;
+broker_app::~broker_app() {
+  // The writer's pending callbacks reference the connection's results: writer first.
+  writer_.reset();
+  pg_.reset();
+}
 
 std::unique_ptr<reactor::connection_handler> broker_app::on_accept(reactor::connection& c) {
   return std::make_unique<http_connection>(c, &locate_service, cfg_.http);
@@ -70,6 +82,11 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
   }
   hc.conn().send(out);
   return http_outcome::done;
+}
+
+void broker_app::on_stop() noexcept {
+  sio_engine_.close_all();
+  if (echo_engine_) echo_engine_->close_all();
 }
 
 void broker_app::on_held_closed(http_connection& hc) noexcept {

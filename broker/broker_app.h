@@ -9,6 +9,8 @@
 #include "broker/http_connection.h"
 #include "broker/metrics.h"
 #include "broker/sio_server.h"
+#include "persistence/batch_writer.h"
+#include "persistence/pg_connection.h"
 #include "protocol/http_parser.h"
 #include "reactor/shard.h"
 
@@ -21,6 +23,9 @@ struct app_config {
   protocol::http_limits http;
   // Shared by all shards so /metrics shows the whole server; made per app when absent (tests).
   std::shared_ptr<metrics_registry> metrics;
+  // Empty: no database (persisting events answer "unavailable"). Each shard opens one connection.
+  std::string database_url;
+  persistence::batch_writer::options writer;
 };
 
 class broker_app final : public reactor::shard_app, public http_service {
@@ -32,9 +37,12 @@ class broker_app final : public reactor::shard_app, public http_service {
   http_outcome handle(http_connection& hc, const protocol::http_request& req, std::string_view raw,
                       std::string_view rest) override;
   void on_held_closed(http_connection& hc) noexcept override;
+  void on_stop() noexcept override;
 
   sio_server& sio() noexcept { return sio_; }
   broker_stats& stats() noexcept { return *stats_; }
+  // This shard's group-commit writer, or nullptr without a database.
+  persistence::batch_writer* writer() noexcept { return writer_.get(); }
   eio_server& socketio_engine() noexcept { return sio_engine_; }
 
  private:
@@ -45,6 +53,8 @@ class broker_app final : public reactor::shard_app, public http_service {
   eio_server sio_engine_;                      // /socket.io/
   std::unique_ptr<eio_listener> echo_listener_;  // conformance: /engine.io/
   std::unique_ptr<eio_server> echo_engine_;
+  std::unique_ptr<persistence::pg_connection> pg_;
+  std::unique_ptr<persistence::batch_writer> writer_;
 };
 
 broker_app& app_of(reactor::shard& s) noexcept;

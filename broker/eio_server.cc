@@ -35,7 +35,22 @@ eio_server::eio_server(reactor::shard& shard, const eio_config& cfg, eio_listene
     : shard_(shard), cfg_(cfg), listener_(listener), ids_(shard.id()) {}
 
 eio_server::~eio_server() {
-  for (auto& [sid, s] : sessions_) s->cancel_timers();
+  // Sessions still open (a polling client between two requests) end here; the listener frees
+  // what it keeps for them.
+  for (auto& [sid, s] : sessions_) {
+    s->cancel_timers();
+    if (!s->closed()) {
+      s->closed_ = true;
+      listener_.on_eio_close(*s, "server shutting down");
+    }
+  }
+}
+
+void eio_server::close_all() noexcept {
+  std::vector<eio_session*> open;
+  for (auto& [sid, s] : sessions_)
+    if (!s->closed()) open.push_back(s.get());
+  for (eio_session* s : open) s->close("server shutting down");
 }
 
 eio_session* eio_server::find(std::string_view sid) noexcept {

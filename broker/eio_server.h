@@ -47,6 +47,9 @@ class eio_server {
   void on_held_closed(http_connection& hc) noexcept;
 
   eio_session* find(std::string_view sid) noexcept;
+  // Server shutdown: ends every session (a held poll gets the close packet, a WebSocket a close
+  // frame), so clients reconnect.
+  void close_all() noexcept;
   std::size_t session_count() const noexcept { return sessions_.size(); }
   reactor::shard& shard() noexcept { return shard_; }
   const eio_config& config() const noexcept { return cfg_; }

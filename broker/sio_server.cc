@@ -54,6 +54,15 @@ sio_packet make_packet(sio_packet_type type, std::string_view nsp, boost::json::
 
 void sio_socket::send_packet(const sio_packet& p) { client_.send(p); }
 
+const std::string& sio_socket::session_id() const noexcept { return client_.session().sid(); }
+
+sio_socket* sio_server::find_socket(eio_session& session, std::string_view nsp) noexcept {
+  if (!session.user) return nullptr;
+  auto& sockets = client_of(session).sockets();
+  auto it = sockets.find(nsp);
+  return it == sockets.end() ? nullptr : it->second.get();
+}
+
 void sio_socket::deliver(const ws_frame& f) { client_.session().send_frame(f); }
 
 void sio_socket::emit(std::string_view event, const boost::json::array& args, const std::vector<std::string>& attachments) {

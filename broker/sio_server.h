@@ -33,6 +33,8 @@ class sio_socket {
   const std::string& id() const noexcept { return id_; }
   const std::string& nsp() const noexcept { return nsp_; }
   const boost::json::value& auth() const noexcept { return auth_; }
+  // The Engine.IO session this socket rides on: with nsp, its address for replies from other shards.
+  const std::string& session_id() const noexcept;
 
   // Sends an EVENT (BINARY_EVENT when `attachments` is not empty) to this socket alone.
   void emit(std::string_view event, const boost::json::array& args, const std::vector<std::string>& attachments = {});
@@ -84,6 +86,8 @@ class sio_server final : public eio_listener {
 
   void add_namespace(std::string name, std::unique_ptr<sio_namespace_handler> handler);
   room_registry& rooms() noexcept { return rooms_; }
+  // The socket of `nsp` on the session, if it is still connected there.
+  static sio_socket* find_socket(eio_session& session, std::string_view nsp) noexcept;
   reactor::shard& shard() noexcept { return shard_; }
   std::size_t socket_count() const noexcept { return sockets_; }
 

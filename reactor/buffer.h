@@ -30,6 +30,7 @@ class buffer {
 
   // Appends up to spare() bytes; only the single owner may append, before sharing.
   void append(const void* src, std::size_t n) noexcept {
+    if (n == 0) return;  // src may be null for an empty view, which memcpy does not allow
     std::memcpy(data() + size_, src, n);
     size_ += static_cast<std::uint32_t>(n);
   }

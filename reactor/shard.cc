@@ -61,6 +61,8 @@ shard::shard(unsigned id, int listen_fd, const shard_config& cfg, mailbox_mesh& 
 }
 
 shard::~shard() {
+  // The application goes first: its parts still cancel timers and polls of this shard.
+  app_.reset();
   mesh_.peer(id_).ring_fd.store(-1, std::memory_order_release);
   for (auto& c : slots_)
     if (c && c->fd_ >= 0) ::close(c->fd_);
@@ -153,12 +155,57 @@ void shard::on_cqe(const io_uring_cqe& cqe) {
       wake_armed_ = false;
       if (!stopping_ || !finished()) arm_wake_read();
       break;
+    case op_kind::poll:
+      on_poll_done(user_data_index(ud), user_data_generation(ud), cqe.res);
+      break;
     case op_kind::msg_ring_sent:
     case op_kind::msg_ring_wake:
     case op_kind::cancel:
     case op_kind::none:
       break;
   }
+}
+
+std::uint64_t shard::poll_fd(int fd, unsigned events, poll_callback ready) {
+  std::uint32_t index;
+  if (!free_polls_.empty()) {
+    index = free_polls_.back();
+    free_polls_.pop_back();
+  } else {
+    index = std::uint32_t(polls_.size());
+    polls_.emplace_back();
+  }
+  poll_slot& p = polls_[index];
+  p.ready = std::move(ready);
+  p.pending = true;
+  const std::uint64_t ud = pack_user_data(op_kind::poll, index, p.generation);
+  io_uring_sqe* s = ring_.sqe();
+  io_uring_prep_poll_add(s, fd, events);
+  io_uring_sqe_set_data64(s, ud);
+  return ud;
+}
+
+bool shard::cancel_poll(std::uint64_t id) noexcept {
+  const std::uint32_t index = user_data_index(id);
+  if (index >= polls_.size() || polls_[index].generation != user_data_generation(id) || !polls_[index].ready)
+    return false;
+  // The completion (cancelled or not) still arrives and frees the slot; only the callback goes.
+  polls_[index].ready = nullptr;
+  io_uring_sqe* s = ring_.sqe();
+  io_uring_prep_poll_remove(s, id);
+  io_uring_sqe_set_data64(s, pack_user_data(op_kind::cancel, 0, 0));
+  return true;
+}
+
+void shard::on_poll_done(std::uint32_t index, std::uint32_t generation, int res) {
+  if (index >= polls_.size() || polls_[index].generation != generation) return;
+  poll_slot& p = polls_[index];
+  poll_callback cb = std::move(p.ready);
+  p.ready = nullptr;
+  p.pending = false;
+  p.generation = (p.generation + 1) & 0xffffff;
+  free_polls_.push_back(index);
+  if (cb) cb(res);
 }
 
 void shard::arm_wake_read() {

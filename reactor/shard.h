@@ -63,6 +63,14 @@ class shard {
 
   // Runs t on shard `target` (this one included, on a later loop iteration). Never drops t.
   void post(unsigned target, shard_task t);
+  // Waits once for `events` (POLLIN, POLLOUT, ...) on an fd this shard does not own as a
+  // connection (a database socket); `ready` gets the poll result (revents, or -errno).
+  // Returns an id for cancel_poll. Call again after each callback to keep watching.
+  using poll_callback = unique_function<void(int result)>;
+  std::uint64_t poll_fd(int fd, unsigned events, poll_callback ready);
+  // The callback will not run; returns false if it already ran or was cancelled.
+  bool cancel_poll(std::uint64_t id) noexcept;
+
   // The live (possibly closing) connection with this id, or nullptr if it is gone.
   connection* find(conn_id id) noexcept;
   // The shard whose thread is calling, or nullptr off-shard; for owner-shard assertions.
@@ -92,6 +100,7 @@ class shard {
   void end_of_iteration();
   void begin_stop();
   bool finished() const noexcept;
+  void on_poll_done(std::uint32_t index, std::uint32_t generation, int res);
   void wait_for_events();
   connection* slot(std::uint32_t index, std::uint32_t generation) noexcept;
 
@@ -116,6 +125,13 @@ class shard {
   std::vector<shard_task> local_tasks_;
   std::vector<std::unique_ptr<connection_handler>> retired_handlers_;
   std::vector<std::unique_ptr<struct send_op>> send_pool_;
+  struct poll_slot {
+    poll_callback ready;
+    std::uint32_t generation = 0;
+    bool pending = false;
+  };
+  std::vector<poll_slot> polls_;
+  std::vector<std::uint32_t> free_polls_;
 
   std::uint64_t wake_value_ = 0;
   bool wake_armed_ = false;

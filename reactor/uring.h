@@ -9,7 +9,7 @@
 namespace ringcast::reactor {
 
 // What a completion belongs to, packed into the 64-bit user_data: [op:8][generation:24][index:32].
-enum class op_kind : std::uint8_t { none, accept, recv, send, wake_read, msg_ring_sent, msg_ring_wake, cancel };
+enum class op_kind : std::uint8_t { none, accept, recv, send, wake_read, msg_ring_sent, msg_ring_wake, cancel, poll };
 
 constexpr std::uint64_t pack_user_data(op_kind op, std::uint32_t index, std::uint32_t generation) noexcept {
   return (std::uint64_t(op) << 56) | (std::uint64_t(generation & 0xffffff) << 32) | index;

@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 #include <thread>
 
 #include "broker/broker_app.h"
 #include "broker/tcp_echo_app.h"
+#include "persistence/migrations.h"
 #include "reactor/server.h"
 #include "server/options.h"
 
@@ -37,6 +39,23 @@ int main(int argc, char** argv) {
     // The shard count is fixed here so the metrics registry has one slot per shard.
     if (opts->net.shards == 0) opts->net.shards = std::max(1u, std::thread::hardware_concurrency());
     opts->app.metrics = std::make_shared<broker::metrics_registry>(opts->net.shards);
+    if (!opts->app.database_url.empty()) {
+      // Blocking is fine here: no shard runs yet.
+      PGconn* db = PQconnectdb(opts->app.database_url.c_str());
+      if (PQstatus(db) != CONNECTION_OK) {
+        std::string why = PQerrorMessage(db);
+        PQfinish(db);
+        throw std::runtime_error("cannot reach the database: " + why);
+      }
+      try {
+        persistence::apply_migrations(db);
+        std::fprintf(stderr, "ringcast: database schema at version %d\n", persistence::schema_version(db));
+      } catch (...) {
+        PQfinish(db);
+        throw;
+      }
+      PQfinish(db);
+    }
     reactor::app_factory factory;
     if (opts->profile == "tcp-echo") {
       factory = [](reactor::shard& s) { return broker::make_tcp_echo_app(s); };

@@ -107,6 +107,28 @@ const std::vector<option_spec>& specs() {
          }
          return !o.app.eio.cors.allowed_origins.empty();
        }},
+      {"database-url", "DATABASE_URL", "URL",
+       "PostgreSQL connection URL; migrations are applied at start (default: none, nothing is persisted)",
+       [](options& o, std::string_view v) {
+         o.app.database_url = v;
+         return true;
+       }},
+      {"db-batch-max", "RINGCAST_DB_BATCH_MAX", "N", "most messages in one group-commit transaction (default 1024)",
+       [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.app.writer.max_batch, 1, 100000); }},
+      {"db-batch-wait-us", "RINGCAST_DB_BATCH_WAIT_US", "US",
+       "longest a write waits for its batch to fill while another commits (default 2000)",
+       [](options& o, std::string_view v) {
+         std::uint64_t us = 0;
+         if (!parse_number<std::uint64_t>(v, us, 0, 1'000'000)) return false;
+         o.app.writer.max_wait = std::chrono::microseconds(us);
+         return true;
+       }},
+      {"db-backlog", "RINGCAST_DB_BACKLOG", "N",
+       "accepted writes a shard holds while the database is slow or away; past it sends get a retryable error "
+       "(default 50000)",
+       [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.app.writer.max_backlog, 1, 10'000'000); }},
+      {"db-pipeline", "RINGCAST_DB_PIPELINE", "N", "batches in flight per shard connection (default 2)",
+       [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.app.writer.max_in_flight, 1, 64); }},
       {"no-ws-deflate", "RINGCAST_NO_WS_DEFLATE", "", "decline permessage-deflate on WebSocket connections",
        [](options& o, std::string_view) {
          o.app.eio.ws_deflate = false;

@@ -4,10 +4,10 @@
 // socket.io-client connected beforehand must keep working after each one.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 import {
   MAX_PAYLOAD, closeClients, connect, engineWs, rawTcp, receivedUntil, serverKind, startServer, stopServer,
-  waitFor, withTimeout,
+  waitFor, withTimeout, test
 } from './harness.mjs';
 
 // ---- WebSocket framing by hand (the `ws` client refuses to send most violations) ----

@@ -3,9 +3,9 @@
 // official engine.io-protocol test-suite, with exact status codes and bodies checked against the
 // Node reference (engine.io 6.6). The handshake error cases run on /socket.io/ too.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import {
-  MAX_PAYLOAD, PING_INTERVAL, PING_TIMEOUT, RawWs, engineWs, serverKind, sleep, startServer, stopServer, withTimeout,
+  MAX_PAYLOAD, PING_INTERVAL, PING_TIMEOUT, RawWs, engineWs, serverKind, sleep, startServer, stopServer, withTimeout, test
 } from './harness.mjs';
 
 const SEP = '\x1e';

@@ -5,6 +5,7 @@
 //   RINGCAST_BINARY   path of the ringcast binary (set by ctest; defaults to build/release)
 //   RINGCAST_SERVER   "reference" to run every test against reference-server.mjs instead
 import { spawn } from 'node:child_process';
+import { test as nodeTest } from 'node:test';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -168,6 +169,14 @@ export async function stopServer(server) {
         `killed after ${STOP_GRACE_MS} ms: ${killed}\n--- output ---\n${server.output().slice(-8000)}`,
     );
   }
+}
+
+// node:test's test() with a default per-test timeout, so one hang fails that test (with a
+// message) instead of the whole file running into ctest's timeout. Options may override it.
+export const TEST_TIMEOUT_MS = 30_000;
+export function test(name, options, fn) {
+  if (typeof options === 'function') [options, fn] = [{}, options];
+  return nodeTest(name, { timeout: TEST_TIMEOUT_MS, ...options }, fn);
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

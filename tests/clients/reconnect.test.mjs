@@ -10,8 +10,8 @@
 //     client ("ping timeout").
 // In every case the client reconnects by itself and can emit again.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { client, closeClients, serverKind, startServer, stopServer, waitFor, withTimeout } from './harness.mjs';
+import { after, afterEach, before, describe } from 'node:test';
+import { client, closeClients, serverKind, startServer, stopServer, waitFor, withTimeout, test } from './harness.mjs';
 
 const RECONNECT = { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100, randomizationFactor: 0 };
 

@@ -9,8 +9,8 @@
 // the usual flags): the heartbeat is covered elsewhere, and here one client process holds 1,000
 // sockets, so a busy event loop must not turn into spurious ping timeouts.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { closeClients, connect, serverKind, sleep, startServer, stopServer, waitFor, withTimeout } from './harness.mjs';
+import { after, afterEach, before, describe } from 'node:test';
+import { closeClients, connect, serverKind, sleep, startServer, stopServer, waitFor, withTimeout, test } from './harness.mjs';
 
 const CLIENTS = Number(process.env.RINGCAST_ROOM_CLIENTS || 1000);
 const MESSAGES = 100;

@@ -1,10 +1,10 @@
 // The conformance cases every socket.io-client transport setup must pass; websocket.test.mjs,
 // polling.test.mjs and upgrade.test.mjs run them with their own client options.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 import { Manager } from 'socket.io-client';
 import {
-  client, closeClients, connect, normalizeBinary, serverKind, startServer, stopServer, waitFor, withTimeout,
+  client, closeClients, connect, normalizeBinary, serverKind, startServer, stopServer, waitFor, withTimeout, test
 } from './harness.mjs';
 
 // Arguments of every JSON kind, nested, including the empty string / array / object.

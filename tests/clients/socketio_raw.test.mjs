@@ -2,8 +2,8 @@
 // exact packets as the official socket.io-protocol test-suite expects them (EIO=4), plus the
 // connect timeout of the conformance profile (--connect-timeout 1000).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { CONNECT_TIMEOUT, engineWs, serverKind, startServer, stopServer, withTimeout } from './harness.mjs';
+import { after, before, describe } from 'node:test';
+import { CONNECT_TIMEOUT, engineWs, serverKind, startServer, stopServer, withTimeout, test } from './harness.mjs';
 
 const SEP = '\x1e';
 

@@ -2,9 +2,9 @@
 // WebSocket. Runs the shared conformance cases, then checks that messages sent across the upgrade
 // moment arrive exactly once and in order.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 import { socketioSuite } from './socketio-cases.mjs';
-import { client, closeClients, serverKind, sleep, startServer, stopServer, waitFor, withTimeout } from './harness.mjs';
+import { client, closeClients, serverKind, sleep, startServer, stopServer, waitFor, withTimeout, test } from './harness.mjs';
 
 socketioSuite('polling then websocket', {});
 

@@ -1,7 +1,7 @@
 // The plain WebSocket echo endpoint /ws-echo of the conformance profile, with the `ws` client.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { RawWs, serverKind, startServer, stopServer, withTimeout } from './harness.mjs';
+import { after, afterEach, before, describe } from 'node:test';
+import { RawWs, serverKind, startServer, stopServer, withTimeout, test } from './harness.mjs';
 
 describe(`/ws-echo against ${serverKind}`, () => {
   let server;

@@ -1,0 +1,115 @@
+#include "persistence/batch_writer.h"
+
+namespace ringcast::persistence {
+
+batch_writer::batch_writer(reactor::shard& shard, pg_connection& pg, options opts)
+    : shard_(shard), pg_(pg), opts_(opts) {}
+
+batch_writer::~batch_writer() { shard_.timers().cancel(wait_timer_); }
+
+bool batch_writer::submit(persist_row row, done_fn done) {
+  if (backlog() >= opts_.max_backlog) {
+    ++stats_.refused;
+    return false;
+  }
+  queue_.push_back(item{std::move(row), std::move(done)});
+  pump();
+  return true;
+}
+
+void batch_writer::on_connection(bool up) {
+  if (up) pump();
+}
+
+void batch_writer::pump() {
+  // Idle: go now, the lowest latency. Busy: let a batch grow while the commit in flight runs,
+  // until it is full or the oldest write has waited max_wait.
+  while (pg_.ready() && in_flight_batches_ < opts_.max_in_flight && (!resend_.empty() || !queue_.empty())) {
+    const bool full = resend_.size() + queue_.size() >= opts_.max_batch;
+    if (in_flight_batches_ == 0 || full || !resend_.empty()) {
+      send_batch();
+      continue;
+    }
+    if (!timer_armed_) {
+      timer_armed_ = true;
+      wait_timer_ = shard_.timers().schedule_after(opts_.max_wait, [this] {
+        timer_armed_ = false;
+        if (pg_.ready() && in_flight_batches_ < opts_.max_in_flight && !queue_.empty()) send_batch();
+        pump();
+      });
+    }
+    return;
+  }
+}
+
+void batch_writer::send_batch() {
+  std::vector<item> items;
+  auto take = [&](std::deque<item>& from) {
+    while (!from.empty() && items.size() < opts_.max_batch) {
+      if (from.front().alone && !items.empty()) return;
+      items.push_back(std::move(from.front()));
+      from.pop_front();
+      if (items.back().alone) return;
+    }
+  };
+  take(resend_);
+  if (resend_.empty() && (items.empty() || !items.back().alone)) take(queue_);
+  if (items.empty()) return;
+
+  std::vector<persist_row> rows;
+  rows.reserve(items.size());
+  for (const auto& it : items) rows.push_back(it.row);
+  ++in_flight_batches_;
+  in_flight_rows_ += items.size();
+  ++stats_.batches;
+  stats_.rows += items.size();
+  if (items.size() > stats_.largest_batch) stats_.largest_batch = items.size();
+  pg_unit unit;
+  unit.statements = sequenced_batch(rows);
+  unit.transaction = true;
+  unit.done = [this, items = std::move(items)](pg_outcome& o) mutable { on_outcome(items, o); };
+  pg_.submit(std::move(unit));
+}
+
+void batch_writer::on_outcome(std::vector<item>& items, pg_outcome& o) {
+  --in_flight_batches_;
+  in_flight_rows_ -= items.size();
+  switch (o.state) {
+    case pg_outcome::status::ok: {
+      auto answers = o.results.size() == 2 ? parse_sequenced_batch(o.results[1].get(), items.size()) : std::nullopt;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        persist_result r;
+        if (answers) {
+          r.answer = std::move((*answers)[i]);
+        } else {
+          r.state = persist_result::status::failed;
+          r.error = "unexpected answer from the database";
+        }
+        items[i].done(r);
+      }
+      break;
+    }
+    case pg_outcome::status::lost:
+      // Called in submission order for every batch in flight: appending keeps the order.
+      ++stats_.resent_batches;
+      for (auto& it : items) resend_.push_back(std::move(it));
+      break;
+    case pg_outcome::status::failed:
+      if (items.size() == 1) {
+        persist_result r;
+        r.state = persist_result::status::failed;
+        r.error = o.error;
+        items[0].done(r);
+      } else {
+        // One row spoiled the batch: try each alone so the others still commit.
+        for (auto it = items.rbegin(); it != items.rend(); ++it) {
+          it->alone = true;
+          resend_.push_front(std::move(*it));
+        }
+      }
+      break;
+  }
+  pump();
+}
+
+}  // namespace ringcast::persistence

@@ -1,0 +1,193 @@
+#include "persistence/pg_connection.h"
+
+#include <poll.h>
+
+#include <algorithm>
+
+namespace ringcast::persistence {
+
+pg_connection::pg_connection(reactor::shard& shard, options opts, reactor::unique_function<void(bool)> on_state)
+    : shard_(shard), opts_(std::move(opts)), on_state_(std::move(on_state)), backoff_(opts_.min_backoff) {}
+
+pg_connection::~pg_connection() {
+  if (polling_) shard_.cancel_poll(poll_id_);
+  shard_.timers().cancel(retry_timer_);
+  if (conn_) PQfinish(conn_);
+}
+
+void pg_connection::start() {
+  if (state_ == state::idle) connect();
+}
+
+void pg_connection::connect() {
+  if (conn_) PQfinish(conn_);
+  conn_ = PQconnectStart(opts_.conninfo.c_str());
+  if (!conn_ || PQstatus(conn_) == CONNECTION_BAD) {
+    drop(conn_ ? PQerrorMessage(conn_) : "out of memory");
+    return;
+  }
+  PQsetnonblocking(conn_, 1);
+  state_ = state::connecting;
+  continue_connect();
+}
+
+void pg_connection::continue_connect() {
+  // PQconnectPoll says which readiness it needs next; the socket may change between attempts.
+  switch (PQconnectPoll(conn_)) {
+    case PGRES_POLLING_READING:
+      watch(POLLIN);
+      return;
+    case PGRES_POLLING_WRITING:
+      watch(POLLOUT);
+      return;
+    case PGRES_POLLING_OK:
+      on_connected();
+      return;
+    default:
+      drop(PQerrorMessage(conn_));
+      return;
+  }
+}
+
+void pg_connection::on_connected() {
+  if (PQenterPipelineMode(conn_) != 1) {
+    drop(PQerrorMessage(conn_));
+    return;
+  }
+  state_ = state::ready;
+  backoff_ = opts_.min_backoff;
+  last_error_.clear();
+  watch(POLLIN);
+  if (on_state_) on_state_(true);
+}
+
+void pg_connection::watch(unsigned events) {
+  if (polling_) {
+    if (polled_events_ == events) return;
+    shard_.cancel_poll(poll_id_);
+  }
+  polling_ = true;
+  polled_events_ = events;
+  poll_id_ = shard_.poll_fd(PQsocket(conn_), events, [this](int res) {
+    polling_ = false;
+    if (res < 0) {
+      drop("poll failed");
+      return;
+    }
+    if (state_ == state::connecting) {
+      continue_connect();
+      return;
+    }
+    if (res & (POLLOUT)) flush_output();
+    if (state_ == state::ready) on_readable();
+    if (state_ == state::ready) watch(want_write_ ? (POLLIN | POLLOUT) : POLLIN);
+  });
+}
+
+void pg_connection::submit(pg_unit unit) {
+  auto send = [this](const char* sql, const pg_statement* st) {
+    std::vector<const char*> values;
+    if (st) {
+      values.reserve(st->params.size());
+      for (const auto& p : st->params) values.push_back(p ? p->c_str() : nullptr);
+    }
+    return PQsendQueryParams(conn_, sql, int(values.size()), nullptr, values.empty() ? nullptr : values.data(),
+                             nullptr, nullptr, 0) == 1;
+  };
+  bool ok = !unit.transaction || send("BEGIN", nullptr);
+  for (const auto& st : unit.statements) ok = ok && send(st.sql.c_str(), &st);
+  ok = ok && (!unit.transaction || send("COMMIT", nullptr));
+  ok = ok && PQpipelineSync(conn_) == 1;
+  in_flight_.push_back(flight{std::move(unit), {}, 0});
+  if (!ok) {
+    drop(PQerrorMessage(conn_));
+    return;
+  }
+  flush_output();
+  if (state_ == state::ready) watch(want_write_ ? (POLLIN | POLLOUT) : POLLIN);
+}
+
+void pg_connection::flush_output() {
+  const int r = PQflush(conn_);
+  if (r < 0) drop(PQerrorMessage(conn_));
+  want_write_ = r == 1;
+}
+
+void pg_connection::on_readable() {
+  if (PQconsumeInput(conn_) != 1) {
+    drop(PQerrorMessage(conn_));
+    return;
+  }
+  // In pipeline mode PQgetResult yields each statement's result, then NULL, and a SYNC result
+  // at each sync point; an idle pipeline yields NULL forever, so stop when nothing is in flight.
+  while (!in_flight_.empty() && PQisBusy(conn_) == 0) {
+    PGresult* r = PQgetResult(conn_);
+    if (!r) continue;
+    collect(r);
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD) drop(PQerrorMessage(conn_));
+}
+
+void pg_connection::collect(PGresult* raw) {
+  pg_result r(raw);
+  flight& f = in_flight_.front();
+  switch (PQresultStatus(r.get())) {
+    case PGRES_PIPELINE_SYNC: {
+      flight done = std::move(in_flight_.front());
+      in_flight_.pop_front();
+      if (done.outcome.state == pg_outcome::status::ok && done.unit.transaction) {
+        // BEGIN and COMMIT are not the caller's results.
+        auto& rs = done.outcome.results;
+        if (rs.size() >= 2) {
+          rs.erase(rs.begin());
+          rs.pop_back();
+        }
+      }
+      if (done.unit.done) done.unit.done(done.outcome);
+      return;
+    }
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+      f.outcome.results.push_back(std::move(r));
+      break;
+    case PGRES_PIPELINE_ABORTED:
+      f.outcome.state = pg_outcome::status::failed;
+      break;
+    default:
+      if (f.outcome.state == pg_outcome::status::ok) {
+        f.outcome.state = pg_outcome::status::failed;
+        f.outcome.error = PQresultErrorMessage(r.get());
+      }
+      break;
+  }
+  ++f.statements_seen;
+}
+
+void pg_connection::drop(const char* why) {
+  const bool was_ready = state_ == state::ready;
+  last_error_ = why ? why : "";
+  if (polling_) {
+    shard_.cancel_poll(poll_id_);
+    polling_ = false;
+  }
+  if (conn_) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+  state_ = state::backoff;
+  want_write_ = false;
+  // Whatever was in flight may or may not have committed: the caller decides (writes are
+  // idempotent, so it resends).
+  auto lost = std::move(in_flight_);
+  in_flight_.clear();
+  for (auto& f : lost) {
+    f.outcome.state = pg_outcome::status::lost;
+    f.outcome.results.clear();
+    if (f.unit.done) f.unit.done(f.outcome);
+  }
+  if (was_ready && on_state_) on_state_(false);
+  retry_timer_ = shard_.timers().schedule_after(backoff_, [this] { connect(); });
+  backoff_ = std::min(backoff_ * 2, opts_.max_backoff);
+}
+
+}  // namespace ringcast::persistence

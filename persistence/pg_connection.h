@@ -1,0 +1,98 @@
+#pragma once
+// One PostgreSQL connection driven by a shard's io_uring: libpq in non-blocking pipeline mode,
+// its socket watched with poll requests, so a shard never blocks on the database. Work is sent
+// as units (one or more statements, optionally wrapped in BEGIN/COMMIT, ended by a pipeline
+// sync); their outcomes come back in order. When the connection drops, every unit in flight is
+// reported `lost` (it may or may not have committed) and the connection comes back with backoff.
+// Owned by one shard.
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reactor/shard.h"
+#include "reactor/unique_function.h"
+
+namespace ringcast::persistence {
+
+struct pg_result_deleter {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
+
+struct pg_statement {
+  std::string sql;
+  std::vector<std::optional<std::string>> params;  // text format; nullopt is SQL NULL
+};
+
+struct pg_outcome {
+  enum class status : std::uint8_t { ok, failed, lost } state = status::ok;
+  std::vector<pg_result> results;  // one per statement, BEGIN/COMMIT excluded, when ok
+  std::string error;               // the server's message, when failed
+};
+
+struct pg_unit {
+  std::vector<pg_statement> statements;
+  bool transaction = true;
+  reactor::unique_function<void(pg_outcome&)> done;
+};
+
+class pg_connection {
+ public:
+  struct options {
+    std::string conninfo;
+    std::chrono::milliseconds min_backoff{50};
+    std::chrono::milliseconds max_backoff{2000};
+  };
+
+  // `on_state(true)` when the connection is up (again), `on_state(false)` when it dropped.
+  pg_connection(reactor::shard& shard, options opts, reactor::unique_function<void(bool up)> on_state);
+  ~pg_connection();
+  pg_connection(const pg_connection&) = delete;
+  pg_connection& operator=(const pg_connection&) = delete;
+
+  void start();
+  bool ready() const noexcept { return state_ == state::ready; }
+  // Sends the unit now; only while ready() (the caller queues otherwise).
+  void submit(pg_unit unit);
+  std::size_t in_flight() const noexcept { return in_flight_.size(); }
+  const std::string& last_error() const noexcept { return last_error_; }
+
+ private:
+  enum class state : std::uint8_t { idle, connecting, ready, backoff };
+  struct flight {
+    pg_unit unit;
+    pg_outcome outcome;
+    std::size_t statements_seen = 0;  // results received, BEGIN/COMMIT included
+  };
+
+  void connect();
+  void continue_connect();
+  void on_connected();
+  void watch(unsigned events);
+  void on_readable();
+  void flush_output();
+  void drop(const char* why);
+  void collect(PGresult* r);
+
+  reactor::shard& shard_;
+  options opts_;
+  reactor::unique_function<void(bool)> on_state_;
+  PGconn* conn_ = nullptr;
+  state state_ = state::idle;
+  std::uint64_t poll_id_ = 0;
+  bool polling_ = false;
+  unsigned polled_events_ = 0;
+  bool want_write_ = false;
+  std::chrono::milliseconds backoff_;
+  reactor::timer_id retry_timer_{};
+  std::deque<flight> in_flight_;
+  std::string last_error_;
+};
+
+}  // namespace ringcast::persistence

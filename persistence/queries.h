@@ -1,0 +1,174 @@
+#pragma once
+// Every statement the broker runs on its hot path, as SQL text plus text-format parameters, and the
+// parsers that turn their results into structs. Nothing here knows how a statement is sent
+// (blocking, pipelined, on which ring); pg_connection and batch_writer do that.
+//
+// All parameters are text format (PQsendQueryParams with paramTypes, paramLengths and
+// paramFormats NULL, resultFormat 0): every placeholder carries an explicit cast in the SQL.
+// Timestamps come back as microseconds since the Unix epoch.
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringcast::persistence {
+
+// Parameters in text format; nullopt is SQL NULL.
+struct query_params {
+  std::vector<std::optional<std::string>> values;
+
+  int count() const noexcept { return static_cast<int>(values.size()); }
+  // The paramValues array for libpq; valid while `values` is unchanged.
+  std::vector<const char*> pointers() const;
+};
+
+struct query {
+  const char* sql;  // static storage, NUL-terminated
+  query_params params;
+};
+
+enum class sender_type : unsigned char { customer, staff, ai, system };
+std::string_view to_string(sender_type t) noexcept;
+std::optional<sender_type> parse_sender_type(std::string_view s) noexcept;
+
+// Who reads (receipts, unread counts): the two kinds of people in a conversation.
+enum class reader_type : unsigned char { customer, staff };
+std::string_view to_string(reader_type t) noexcept;
+
+// One message on its way into the batch insert. The owner shard has already assigned `seq`.
+struct message_row {
+  std::string conversation_id;  // uuid text, from find_or_create_conversation
+  std::int64_t seq = 0;
+  persistence::sender_type sender_type = persistence::sender_type::customer;
+  std::string sender_id;
+  std::string content;
+  std::optional<std::string> client_message_id;  // nullopt: not idempotent (system messages)
+  std::optional<std::string> attachments_json;   // a JSON document, stored as jsonb
+  std::optional<float> confidence;
+  std::optional<std::int32_t> processing_time_ms;
+  std::optional<std::string> intent;
+};
+
+// Why PostgreSQL would refuse this row, or empty when it is storable. One bad row fails its
+// whole batch, so the broker checks each row before it joins one: text must be valid UTF-8
+// without NUL, attachments valid JSON without "\u0000", seq positive, ids well-formed.
+std::string_view validate(const message_row& row);
+
+// ---- the group-commit batch insert ----
+//
+// ONE statement (so one implicit transaction when sent alone) that inserts N rows, ignores the
+// ones whose (sender_type, sender_id, client_message_id) exists already, raises
+// conversations.last_seq to the highest seq it inserted per conversation, and answers one row per
+// input row, in input order: the stored id, conversation, seq and created_at, and whether this row
+// was inserted now. A retried send therefore gets the original id and seq back. A (conversation,
+// seq) that is taken by another message fails the whole statement (the broker never reuses seqs).
+// Parameters: encode_batch_params.
+const char* batch_insert_sql() noexcept;
+
+// Same parameters and answer shape, inserts nothing: looks the rows up by sender and client id
+// (or by conversation and seq when there is no client id). For the rare answer that comes back
+// `unresolved` (a concurrent transaction committed the same client id after this statement's
+// snapshot was taken); a new statement has a new snapshot and finds it.
+const char* batch_lookup_sql() noexcept;
+
+// Ten text-format arrays, one per column, all of rows.size() elements. Rows must pass validate.
+query_params encode_batch_params(std::span<const message_row> rows);
+
+struct batch_answer {
+  enum class outcome : unsigned char {
+    inserted,    // stored by this statement
+    existing,    // a row with this sender and client id was there already: its id and seq
+    unresolved,  // see batch_lookup_sql; id and seq are empty
+  };
+  outcome state = outcome::unresolved;
+  std::string id;
+  std::string conversation_id;
+  std::int64_t seq = 0;
+  std::int64_t created_at_us = 0;
+};
+
+// One answer per input row, in input order. nullopt when the result is not the tuples of
+// batch_insert_sql / batch_lookup_sql (the caller reports PQresultErrorMessage).
+std::optional<std::vector<batch_answer>> parse_batch_result(const PGresult* res);
+
+// ---- conversations ----
+
+// Finds the conversation named `external_key` or creates it (status open, channel website,
+// priority 3). Always one row, even when two brokers race: id, last_seq, created.
+query find_or_create_conversation(std::string_view external_key);
+
+struct conversation_ref {
+  std::string id;
+  std::int64_t last_seq = 0;
+  bool created = false;
+};
+std::optional<conversation_ref> parse_conversation_ref(const PGresult* res);
+
+// Conversations in `status`, most urgent (priority 1) first, then most recently active.
+query conversation_list(std::string_view status, int limit);
+
+struct conversation_summary {
+  std::string id;
+  std::optional<std::string> external_key;
+  std::optional<std::string> customer_id;
+  std::optional<std::string> assigned_staff_id;
+  std::string channel;
+  std::string status;
+  int priority = 3;
+  bool requires_human = false;
+  std::optional<float> ai_confidence;
+  std::optional<std::string> escalation_reason;
+  std::int64_t last_seq = 0;
+  std::int64_t created_at_us = 0;
+  std::int64_t updated_at_us = 0;
+};
+std::optional<std::vector<conversation_summary>> parse_conversation_list(const PGresult* res);
+
+// ---- history ----
+
+// Messages with from_seq <= seq <= to_seq, oldest first, at most `limit`.
+query history_range(std::string_view conversation_id, std::int64_t from_seq, std::int64_t to_seq,
+                    int limit);
+// The newest `n` messages, returned oldest first.
+query history_newest(std::string_view conversation_id, int n);
+
+struct message_record {
+  std::string id;
+  std::string conversation_id;
+  std::int64_t seq = 0;
+  persistence::sender_type sender_type = persistence::sender_type::customer;
+  std::string sender_id;
+  std::string content;
+  std::optional<std::string> client_message_id;
+  std::optional<std::string> attachments_json;  // as jsonb prints it (normalized)
+  std::optional<float> confidence;
+  std::optional<std::int32_t> processing_time_ms;
+  std::optional<std::string> intent;
+  std::int64_t created_at_us = 0;
+};
+std::optional<std::vector<message_record>> parse_history(const PGresult* res);
+
+// ---- read receipts and unread counts ----
+
+// Moves the reader's read mark forward to `seq` (never backwards).
+query mark_read(std::string_view conversation_id, reader_type reader, std::string_view reader_id,
+                std::int64_t seq);
+
+// Per listed conversation: the reader's read mark, the conversation's last_seq and how many
+// messages after the mark were sent by someone else. Conversations that do not exist are left out.
+query unread_counts(reader_type reader, std::string_view reader_id,
+                    std::span<const std::string> conversation_ids);
+
+struct unread_count {
+  std::string conversation_id;
+  std::int64_t last_read_seq = 0;
+  std::int64_t last_seq = 0;
+  std::int64_t unread = 0;
+};
+std::optional<std::vector<unread_count>> parse_unread_counts(const PGresult* res);
+
+}  // namespace ringcast::persistence

@@ -1,0 +1,92 @@
+#include "persistence/sequenced_batch.h"
+
+#include "persistence/array_literal.h"
+#include "persistence/result_fields.h"
+
+namespace ringcast::persistence {
+namespace {
+
+constexpr const char* create_conversations_sql =
+    "INSERT INTO conversations (external_key) SELECT DISTINCT k FROM unnest($1::text[]) AS k "
+    "ON CONFLICT (external_key) DO NOTHING";
+
+// firsts: one row per idempotency key (a batch may carry a retry of its own row).
+// existing: keys stored by earlier sends. fresh: the rest, numbered per conversation in input
+// order. bumped: reserves the numbers (and row-locks the conversations). The answer joins every
+// input row to its stored row.
+constexpr const char* insert_sql = R"sql(
+WITH input AS (
+  SELECT t.ord, c.id AS conversation_id, t.sender_type, t.sender_id, t.client_message_id, t.content
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+         AS t(external_key, sender_type, sender_id, client_message_id, content, ord)
+  JOIN conversations c ON c.external_key = t.external_key
+),
+firsts AS (
+  SELECT DISTINCT ON (sender_type, sender_id, client_message_id) *
+  FROM input ORDER BY sender_type, sender_id, client_message_id, ord
+),
+existing AS (
+  SELECT m.id, m.seq, m.created_at, m.sender_type, m.sender_id, m.client_message_id
+  FROM messages m JOIN firsts f
+    ON m.sender_type = f.sender_type AND m.sender_id = f.sender_id AND m.client_message_id = f.client_message_id
+),
+fresh AS (
+  SELECT f.*, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
+  FROM firsts f
+  WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.sender_type = f.sender_type
+                      AND e.sender_id = f.sender_id AND e.client_message_id = f.client_message_id)
+),
+bumped AS (
+  UPDATE conversations c SET last_seq = c.last_seq + x.cnt, updated_at = now()
+  FROM (SELECT conversation_id, count(*) AS cnt FROM fresh GROUP BY conversation_id) x
+  WHERE c.id = x.conversation_id
+  RETURNING c.id, c.last_seq - x.cnt AS base
+),
+inserted AS (
+  INSERT INTO messages (conversation_id, seq, sender_type, sender_id, client_message_id, content)
+  SELECT f.conversation_id, b.base + f.n, f.sender_type, f.sender_id, f.client_message_id, f.content
+  FROM fresh f JOIN bumped b ON b.id = f.conversation_id
+  RETURNING id, seq, created_at, sender_type, sender_id, client_message_id
+),
+answers AS (
+  SELECT inserted.*, false AS duplicate FROM inserted
+  UNION ALL
+  SELECT existing.*, true FROM existing
+)
+SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate
+FROM input i JOIN answers a
+  ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
+ORDER BY i.ord
+)sql";
+
+}  // namespace
+
+std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows) {
+  array_literal keys, types, senders, client_ids, contents;
+  for (const auto& r : rows) {
+    keys.text(std::string_view(r.conversation));
+    types.text(std::string_view(r.sender_type));
+    senders.text(std::string_view(r.sender_id));
+    client_ids.text(std::string_view(r.client_message_id));
+    contents.text(std::string_view(r.content));
+  }
+  std::string key_array = keys.take();
+  std::vector<pg_statement> out;
+  out.push_back({create_conversations_sql, {key_array}});
+  out.push_back({insert_sql, {std::move(key_array), types.take(), senders.take(), client_ids.take(), contents.take()}});
+  return out;
+}
+
+std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows) {
+  if (!fields::has_shape(res, 4) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
+  std::vector<persist_answer> out(rows);
+  for (int i = 0; i < int(rows); ++i) {
+    auto& a = out[std::size_t(i)];
+    if (!fields::get(res, i, 0, a.id) || !fields::get(res, i, 1, a.seq) || !fields::get(res, i, 2, a.created_at_us) ||
+        !fields::get(res, i, 3, a.duplicate))
+      return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace ringcast::persistence

@@ -1,0 +1,231 @@
+// Durable writes end to end (the bench profile's `persist` event): a real PostgreSQL started by
+// the test, the ringcast binary with 2 shards, socket.io-client load. Every ack must match exactly
+// one committed row, seq must have no gap and no duplicate per conversation, acked messages must
+// survive kill -9, and a database outage must neither lose, duplicate nor stall anything.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, withTimeout } from './harness.mjs';
+import { startPostgres } from './postgres.mjs';
+
+const ACK_TIMEOUT_MS = 30_000;
+
+function persist(socket, body, attachments) {
+  return socket.timeout(ACK_TIMEOUT_MS).emitWithAck('persist', body, ...(attachments ?? []));
+}
+
+// Sends `ids` with at most `window` acks outstanding; retries retryable errors with the same
+// clientId (as a real client would); resolves with clientId -> ack.
+async function persistAll(socket, conversationOf, ids, window = 64, onAck = () => {}) {
+  const acks = new Map();
+  let next = 0;
+  async function worker() {
+    while (next < ids.length) {
+      const clientId = ids[next++];
+      for (;;) {
+        const ack = await persist(socket, { conversation: conversationOf(clientId), content: `body of ${clientId}`, clientId });
+        if (ack.error?.retryable) {
+          await sleep(50);
+          continue;
+        }
+        acks.set(clientId, ack);
+        onAck(clientId, ack);
+        break;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: window }, worker));
+  return acks;
+}
+
+async function assertGapless(db) {
+  const rows = await db.query(
+    `SELECT c.external_key, count(*)::int AS n, count(DISTINCT m.seq)::int AS distinct_seqs,
+            min(m.seq)::int AS lo, max(m.seq)::int AS hi, c.last_seq::int AS last_seq
+       FROM messages m JOIN conversations c ON c.id = m.conversation_id GROUP BY c.id`);
+  for (const r of rows) {
+    assert.equal(r.distinct_seqs, r.n, `${r.external_key}: duplicate seq`);
+    assert.equal(r.lo, 1, `${r.external_key}: seq does not start at 1`);
+    assert.equal(r.hi, r.n, `${r.external_key}: gap in seq`);
+    assert.equal(r.last_seq, r.n, `${r.external_key}: last_seq out of step`);
+  }
+  return rows;
+}
+
+async function assertAcksStored(db, acks) {
+  const stored = new Map(
+    (await db.query('SELECT client_message_id, id::text, seq::int FROM messages')).map((r) => [r.client_message_id, r]),
+  );
+  for (const [clientId, ack] of acks) {
+    assert.ok(!ack.error, `${clientId}: ${JSON.stringify(ack.error)}`);
+    const row = stored.get(clientId);
+    assert.ok(row, `${clientId} was acked but is not in the database`);
+    assert.equal(row.id, ack.id, `${clientId}: acked id differs from the stored one`);
+    assert.equal(row.seq, ack.seq, `${clientId}: acked seq differs from the stored one`);
+  }
+  return stored;
+}
+
+describe(`persist against ${serverKind}`, { skip: isReference && 'the reference server has no database' }, () => {
+  let db;
+  before(async () => {
+    db = await startPostgres();
+  });
+  after(() => {
+    closeClients();
+    db?.destroy();
+  });
+
+  test('bad input gets a clear error in the ack, nothing is written, the connection stays usable', async () => {
+    const server = await startServer('bench', ['--database-url', db.url]);
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'bad-input' } });
+      const cases = [
+        [{ conversation: 'bad', content: 'x'.repeat(65 * 1024), clientId: 'big' }, 'too_large'],
+        [{ conversation: 'bad', content: 42, clientId: 'num' }, 'invalid_argument'],
+        [{ conversation: 'bad', clientId: 'missing-content' }, 'invalid_argument'],
+        [{ content: 'no conversation', clientId: 'nc' }, 'invalid_argument'],
+        [{ conversation: 'bad', content: 'no client id' }, 'invalid_argument'],
+        ['not an object', 'invalid_argument'],
+        [{ conversation: 'bad', content: 'a\u0000b', clientId: 'nul' }, 'invalid_argument'],
+      ];
+      for (const [body, code] of cases) {
+        const ack = await persist(s, body);
+        assert.equal(ack.error?.code, code, `for ${JSON.stringify(body).slice(0, 80)}`);
+        assert.equal(ack.error.retryable, false);
+      }
+      // Invalid UTF-8 can only arrive as bytes: a binary attachment.
+      const bytes = await persist(s, { conversation: 'bad', content: Buffer.from([0x66, 0xff, 0xfe]), clientId: 'utf8' });
+      assert.equal(bytes.error?.code, 'invalid_argument');
+      const ok = await persist(s, { conversation: 'bad', content: Buffer.from('fine ✓'), clientId: 'good' });
+      assert.equal(ok.seq, 1);
+      const rows = await db.query("SELECT client_message_id, content FROM messages WHERE sender_id = 'bad-input'");
+      assert.deepEqual(rows, [{ client_message_id: 'good', content: 'fine ✓' }]);
+    } finally {
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('100,000 persists from 40 connections over 2 shards: one row per ack, no gap, no duplicate', async () => {
+    const server = await startServer('bench', ['--database-url', db.url]);
+    try {
+      const clients = 40;
+      const perClient = 2500;
+      const sockets = await Promise.all(
+        Array.from({ length: clients }, (_, i) => connect(server.url, { transports: ['websocket'], auth: { userId: `load-${i}` } })),
+      );
+      const all = new Map();
+      await Promise.all(
+        sockets.map(async (s, i) => {
+          const ids = Array.from({ length: perClient }, (_, k) => `c${i}-m${k}`);
+          // Clients share 25 conversations, so every conversation gets writes from many connections.
+          const acks = await persistAll(s, (id) => `load-room-${Number(id.split('-m')[1]) % 25}`, ids, 32);
+          for (const [k, v] of acks) all.set(k, v);
+        }),
+      );
+      assert.equal(all.size, clients * perClient);
+      assert.equal(new Set([...all.values()].map((a) => a.id)).size, all.size, 'two acks name the same row');
+      const stored = await assertAcksStored(db, all);
+      const mine = [...stored.keys()].filter((k) => /^c\d+-m\d+$/.test(k));
+      assert.equal(mine.length, clients * perClient);
+      const conversations = await assertGapless(db);
+      assert.ok(conversations.filter((c) => c.external_key.startsWith('load-room-')).length === 25);
+    } finally {
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('kill -9 during a load: every acked message is in the database after a restart', async () => {
+    const extra = ['--database-url', db.url];
+    let server = await startServer('bench', extra);
+    const acked = new Map();
+    const ids = Array.from({ length: 20_000 }, (_, k) => `k9-${k}`);
+    const conversationOf = (id) => `k9-room-${Number(id.slice(3)) % 7}`;
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'kill9' } });
+      const load = persistAll(s, conversationOf, ids, 64, (id, ack) => acked.set(id, ack)).catch(() => {});
+      while (acked.size < 2000) await sleep(5);
+      process.kill(server.pid, 'SIGKILL');
+      await server.stop();
+      await withTimeout(Promise.race([load, sleep(2000)]), 10_000, 'load after the kill');
+      closeClients();
+      assert.ok(acked.size >= 2000);
+      await assertAcksStored(db, acked);
+
+      // The client resends everything it has no ack for, with the same clientIds: nothing doubles.
+      server = await startServer('bench', extra);
+      const s2 = await connect(server.url, { transports: ['websocket'], auth: { userId: 'kill9' } });
+      const rest = await persistAll(s2, conversationOf, ids.filter((id) => !acked.has(id)), 64);
+      for (const [k, v] of rest) acked.set(k, v);
+      // Re-sending an acked one answers with the original row.
+      const again = await persist(s2, { conversation: conversationOf('k9-0'), content: 'body of k9-0', clientId: 'k9-0' });
+      assert.equal(again.id, acked.get('k9-0').id);
+      assert.equal(again.duplicate, true);
+      await assertAcksStored(db, acked);
+      await assertGapless(db);
+    } finally {
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('PostgreSQL stopped for 3 s under load: nothing lost or doubled, retryable errors, heartbeats flow', async () => {
+    // A small backlog, so the outage fills it and new sends are refused as retryable.
+    const server = await startServer('bench', ['--database-url', db.url, '--db-backlog', '50']);
+    let restarted = false;
+    try {
+      const idle = await connect(server.url, { transports: ['websocket'] });
+      let idleDisconnected = false;
+      idle.on('disconnect', () => {
+        idleDisconnected = true;
+      });
+      const sockets = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => connect(server.url, { transports: ['websocket'], auth: { userId: `outage-${i}` } })),
+      );
+      let retryable = 0;
+      const acked = new Map();
+      const loads = sockets.map((s, i) => {
+        const ids = Array.from({ length: 3000 }, (_, k) => `out-${i}-${k}`);
+        return (async () => {
+          let next = 0;
+          const worker = async () => {
+            while (next < ids.length) {
+              const clientId = ids[next++];
+              for (;;) {
+                const ack = await persist(s, { conversation: `outage-room-${next % 5}`, content: clientId, clientId });
+                if (ack.error?.retryable) {
+                  retryable++;
+                  await sleep(100);
+                  continue;
+                }
+                assert.ok(!ack.error, JSON.stringify(ack.error));
+                acked.set(clientId, ack);
+                break;
+              }
+            }
+          };
+          await Promise.all(Array.from({ length: 16 }, worker));
+        })();
+      });
+      while (acked.size < 1000) await sleep(5);
+      db.stop();
+      await sleep(3000);
+      const ackedDuringOutage = acked.size;
+      db.start();
+      restarted = true;
+      await withTimeout(Promise.all(loads), 60_000, 'load after the database came back');
+      assert.ok(retryable > 0, 'the backlog never filled: no retryable error was seen');
+      assert.ok(ackedDuringOutage < 8 * 3000, 'everything was acked before the outage: test too weak');
+      assert.equal(acked.size, 8 * 3000);
+      await assertAcksStored(db, acked);
+      await assertGapless(db);
+      assert.equal(idleDisconnected, false, 'an idle client lost its connection: a shard blocked on the database');
+      assert.equal(idle.connected, true);
+    } finally {
+      if (!restarted) db.start();
+      closeClients();
+      await stopServer(server);
+    }
+  });
+});

@@ -1,0 +1,76 @@
+#pragma once
+// Blocking libpq for the persistence tests: the statements under test are the production ones,
+// only the way they are sent differs from the broker's non-blocking connection.
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "persistence/migrations.h"
+#include "persistence/queries.h"
+#include "tests/support/postgres.h"
+
+namespace ringcast::test {
+
+struct pg_conn_deleter {
+  void operator()(PGconn* c) const noexcept { PQfinish(c); }
+};
+struct pg_result_deleter {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using pg_conn = std::unique_ptr<PGconn, pg_conn_deleter>;
+using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
+
+inline pg_conn connect(const std::string& url) {
+  pg_conn c(PQconnectdb(url.c_str()));
+  if (PQstatus(c.get()) != CONNECTION_OK)
+    throw std::runtime_error("connect " + url + ": " + PQerrorMessage(c.get()));
+  return c;
+}
+
+// Runs SQL that must succeed; throws with the server's message otherwise.
+inline pg_result exec_ok(PGconn* c, const std::string& sql) {
+  pg_result r(PQexec(c, sql.c_str()));
+  auto s = PQresultStatus(r.get());
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+    throw std::runtime_error(sql + ": " + PQresultErrorMessage(r.get()));
+  return r;
+}
+
+// The first column of the first row.
+inline std::string scalar(PGconn* c, const std::string& sql) {
+  auto r = exec_ok(c, sql);
+  if (PQntuples(r.get()) < 1) throw std::runtime_error(sql + ": no rows");
+  return PQgetvalue(r.get(), 0, 0);
+}
+
+// Sends a production statement the way pg_connection does: text parameters, text results.
+inline pg_result run(PGconn* c, const char* sql, const persistence::query_params& p) {
+  auto values = p.pointers();
+  return pg_result(
+      PQexecParams(c, sql, p.count(), nullptr, values.data(), nullptr, nullptr, 0));
+}
+inline pg_result run(PGconn* c, const persistence::query& q) { return run(c, q.sql, q.params); }
+
+inline bool ok(const pg_result& r) {
+  auto s = PQresultStatus(r.get());
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+inline std::string error_of(const pg_result& r) { return PQresultErrorMessage(r.get()); }
+
+// A new empty database in the process's shared cluster, so tests never see each other's rows.
+inline std::string fresh_database() {
+  static std::atomic<int> counter{0};
+  return postgres_cluster::shared().create_database("test_" + std::to_string(++counter));
+}
+
+inline pg_conn fresh_migrated_connection() {
+  auto c = connect(fresh_database());
+  persistence::apply_migrations(c.get());
+  return c;
+}
+
+}  // namespace ringcast::test
