@@ -75,9 +75,23 @@ void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg) {
   for (const auto& room : msg->rooms) add(room);
   for (unsigned t = 0; t < shard_.count(); ++t) {
     if (!(mask & (std::uint64_t{1} << t)) || t == shard_.id()) continue;
-    shard_.post(t, [msg, locate = locate_](reactor::shard& sh) { locate(sh).deliver_local(*msg); });
+    shard_.post(t, [msg, locate = locate_](reactor::shard& sh) { locate(sh).deliver_remote(*msg); });
   }
   deliver_local(*msg);
+}
+
+void room_registry::deliver_remote(const broadcast_message& msg) {
+  // One copy of the frames per receiving shard: every recipient here then shares a buffer whose
+  // reference count lives in this core's cache, instead of bouncing the origin's between cores.
+  broadcast_message local;
+  local.nsp = msg.nsp;
+  local.rooms = msg.rooms;
+  local.except = msg.except;
+  local.origin = msg.origin;
+  local.frames.reserve(msg.frames.size());
+  for (const ws_frame& f : msg.frames)
+    local.frames.push_back(ws_frame{reactor::buffer_ref::copy_of(f.buf->bytes()), f.header, f.binary});
+  deliver_local(local);
 }
 
 void room_registry::deliver_local(const broadcast_message& msg) {

@@ -50,6 +50,7 @@ class room_registry {
   void announce(const std::string& key, bool present);
   void apply(const std::string& key, unsigned shard, bool present);
   void deliver_local(const broadcast_message& msg);
+  void deliver_remote(const broadcast_message& msg);
 
   reactor::shard& shard_;
   room_locator locate_;

@@ -1,7 +1,7 @@
 // Feeds the HTTP request parser the way a connection does, in chunks whose sizes come from the
 // input's first bytes, and traps on any broken invariant: results within the buffer, views
 // inside it, verdicts that never change once given, and the same requests however the bytes
-// were split. Run with tests/data/http/http_parser_fuzz.dict and tests/data/http/seeds/.
+// were split. ctest runs it with tests/data/fuzz/http_parser.dict and the seeds in tests/data/fuzz/http_parser/.
 
 #include <algorithm>
 #include <cstddef>
