@@ -1,5 +1,6 @@
 #include "broker/persist_event.h"
 #include "broker/profiles.h"
+#include "broker/reader_events.h"
 #include "protocol/socketio.h"
 
 namespace ringcast::broker {
@@ -17,6 +18,7 @@ class bench_namespace final : public sio_namespace_handler {
       publish(s, std::string(args[0].as_string()), args[1], attachments);
     } else if (event == "persist") {
       if (ack_id) handle_persist(s, args, attachments, *ack_id);
+    } else if (ack_id && handle_reader_event(s, event, args, *ack_id)) {
     } else if (event == "echo") {
       if (ack_id) s.ack(*ack_id, args, attachments);
     }

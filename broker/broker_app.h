@@ -43,6 +43,7 @@ class broker_app final : public reactor::shard_app, public http_service {
   broker_stats& stats() noexcept { return *stats_; }
   // This shard's group-commit writer, or nullptr without a database.
   persistence::batch_writer* writer() noexcept { return writer_.get(); }
+  persistence::pg_connection* database() noexcept { return pg_.get(); }
   eio_server& socketio_engine() noexcept { return sio_engine_; }
 
  private:

@@ -106,6 +106,40 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
     }
   });
 
+  test('readers: history by range and newest N, read marks and unread counts, the conversation list', async () => {
+    const server = await startServer('bench', ['--database-url', db.url]);
+    try {
+      const alice = await connect(server.url, { transports: ['websocket'], auth: { userId: 'alice' } });
+      const bob = await connect(server.url, { transports: ['websocket'], auth: { userId: 'bob' } });
+      for (let i = 1; i <= 10; i++) {
+        const ack = await persist(alice, { conversation: 'readers-room', content: `line ${i}`, clientId: `r-${i}` });
+        assert.equal(ack.seq, i);
+      }
+      const ask = (s, event, body) => s.timeout(ACK_TIMEOUT_MS).emitWithAck(event, body);
+      const newest = await ask(bob, 'history', { conversation: 'readers-room', newest: 3 });
+      assert.deepEqual(newest.messages.map((m) => m.seq), [8, 9, 10]);
+      assert.deepEqual(newest.messages.map((m) => m.content), ['line 8', 'line 9', 'line 10']);
+      assert.equal(newest.messages[0].senderId, 'alice');
+      assert.equal(newest.messages[0].clientId, 'r-8');
+      const range = await ask(bob, 'history', { conversation: 'readers-room', from: 2, to: 4 });
+      assert.deepEqual(range.messages.map((m) => m.seq), [2, 3, 4]);
+
+      assert.deepEqual((await ask(bob, 'unread', { conversations: ['readers-room'] })).counts, { 'readers-room': 10 });
+      assert.deepEqual(await ask(bob, 'markRead', { conversation: 'readers-room', seq: 7 }), { ok: true });
+      assert.deepEqual((await ask(bob, 'unread', { conversations: ['readers-room'] })).counts, { 'readers-room': 3 });
+      // Alice wrote everything: none of it is unread for her.
+      assert.deepEqual((await ask(alice, 'unread', { conversations: ['readers-room'] })).counts, { 'readers-room': 0 });
+
+      const list = await ask(bob, 'conversations', { status: 'open', limit: 500 });
+      const mine = list.conversations.find((c) => c.key === 'readers-room');
+      assert.deepEqual(mine, { key: 'readers-room', status: 'open', priority: 3, lastSeq: 10 });
+      assert.equal((await ask(bob, 'history', { conversation: 'no-such-room', newest: 5 })).error?.code, 'not_found');
+    } finally {
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
   test('100,000 persists from 40 connections over 2 shards: one row per ack, no gap, no duplicate', async () => {
     const server = await startServer('bench', ['--database-url', db.url]);
     try {
