@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 namespace ringcast::reactor {
 
@@ -57,10 +59,13 @@ shard::shard(unsigned id, int listen_fd, const shard_config& cfg, mailbox_mesh& 
       port_(mesh, id),
       now_(clock::now()),
       timers_(now_) {
+  // Constructed on its own thread (the ring is single-issuer), so it owns that thread from here.
+  current_shard = this;
   mesh_.peer(id_).ring_fd.store(ring_.fd(), std::memory_order_release);
 }
 
 shard::~shard() {
+  current_shard = this;
   // The application goes first: its parts still cancel timers and polls of this shard.
   app_.reset();
   mesh_.peer(id_).ring_fd.store(-1, std::memory_order_release);
@@ -71,7 +76,13 @@ shard::~shard() {
 
 shard* shard::current() noexcept { return current_shard; }
 
+void shard::owner_violation() const noexcept {
+  std::fprintf(stderr, "ringcast: shard %u touched from another thread\n", id_);
+  std::abort();
+}
+
 void shard::post(unsigned target, shard_task t) {
+  assert_owner();
   if (target == id_) {
     local_tasks_.push_back(std::move(t));
     return;
@@ -98,6 +109,8 @@ void shard::run() {
   while (!finished()) {
     wait_for_events();
     now_ = clock::now();
+    // First, so that "after d" (schedule_after) counts from now, not from before the sleep.
+    timers_.advance(now_);
     // Messages first: anything another shard posted before its own socket writes is seen here
     // before the completions those writes may have caused (a room join before a publish).
     drain_mailbox();
@@ -167,6 +180,7 @@ void shard::on_cqe(const io_uring_cqe& cqe) {
 }
 
 std::uint64_t shard::poll_fd(int fd, unsigned events, poll_callback ready) {
+  assert_owner();
   std::uint32_t index;
   if (!free_polls_.empty()) {
     index = free_polls_.back();
@@ -285,6 +299,7 @@ void shard::start(connection& c, std::string_view unconsumed) {
 }
 
 void connection::migrate(unsigned target, std::string unconsumed, arrival_fn arrive) {
+  shard_->assert_owner();
   if (closing_ || migration_) return;
   if (target == shard_->id()) {
     // Already home: swap the handler in place, no socket hand-over.
@@ -378,6 +393,7 @@ void shard::on_recv_done(connection& c, int res, unsigned flags) {
 }
 
 send_status connection::send(std::span<const std::byte> bytes) {
+  shard_->assert_owner();
   if (closing_) return send_status::closed;
   if (queue_.bytes() + bytes.size() > shard_->cfg_.send_queue_limit) {
     close(close_reason::slow_consumer);
@@ -388,6 +404,7 @@ send_status connection::send(std::span<const std::byte> bytes) {
 }
 
 send_status connection::send(const buffer_ref& buf, std::size_t offset, std::size_t len) {
+  shard_->assert_owner();
   if (closing_) return send_status::closed;
   if (queue_.bytes() + len > shard_->cfg_.send_queue_limit) {
     close(close_reason::slow_consumer);
@@ -410,7 +427,10 @@ send_status connection::after_enqueue(std::size_t n) noexcept {
   return send_status::ok;
 }
 
-void connection::close(close_reason why) noexcept { shard_->begin_close(*this, why); }
+void connection::close(close_reason why) noexcept {
+  shard_->assert_owner();
+  shard_->begin_close(*this, why);
+}
 
 void shard::mark_dirty(connection& c) {
   if (c.dirty_) return;
@@ -528,13 +548,12 @@ void shard::drain_mailbox() {
 }
 
 void shard::end_of_iteration() {
-  // Our own tasks, then timers: both may queue sends.
+  // Our own tasks may queue sends.
   if (!local_tasks_.empty()) {
     auto tasks = std::move(local_tasks_);
     local_tasks_.clear();
     for (auto& t : tasks) t(*this);
   }
-  timers_.advance(now_);
 
   for (conn_id id : rearm_) {
     if (connection* c = find(id)) {

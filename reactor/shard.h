@@ -75,10 +75,18 @@ class shard {
   connection* find(conn_id id) noexcept;
   // The shard whose thread is calling, or nullptr off-shard; for owner-shard assertions.
   static shard* current() noexcept;
+  // Debug builds: stops the program when called off this shard's thread (touching a shard's
+  // objects from another thread is always a bug: they have no locks).
+  void assert_owner() const noexcept {
+#ifndef NDEBUG
+    if (current() != this) owner_violation();
+#endif
+  }
 
  private:
   friend class connection;
 
+  [[noreturn]] void owner_violation() const noexcept;
   void on_cqe(const io_uring_cqe& cqe);
   void arm_accept();
   void arm_wake_read();
