@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# build.sh DIR [cmake args...]: configures (once) and builds one configuration with Ninja.
+# build.sh DIR [cmake args...]: configures (once) and builds one configuration with Ninja;
+# RINGCAST_BUILD_TARGET=NAME builds only that target (default: everything).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$1
 shift
 cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
-cmake --build "$dir" -j "${RINGCAST_JOBS:-2}"
+cmake --build "$dir" -j "${RINGCAST_JOBS:-2}" --target "${RINGCAST_BUILD_TARGET:-all}"

@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 ./deploy/install-deps.sh
-./deploy/build.sh build/release -DCMAKE_BUILD_TYPE=Release
+RINGCAST_BUILD_TARGET=ringcast ./deploy/build.sh build/release -DCMAKE_BUILD_TYPE=Release
 
 if [ -z "${DATABASE_URL:-}" ]; then
   DATABASE_URL=$(./deploy/local-postgres.sh start var/postgres "${RINGCAST_PG_PORT:-55432}")
