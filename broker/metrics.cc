@@ -86,18 +86,19 @@ std::string metrics_registry::render() const {
   one("broadcasts_total", "counter", "Room broadcasts started on this server.", &broker_stats::broadcasts);
   one("deliveries_total", "counter", "Broadcast frames handed to recipients.", &broker_stats::deliveries);
 
-  w.family("http_errors_total", "counter", "HTTP error responses by status.");
-  for (std::size_t code = 400; code < 600; ++code) {
-    std::uint64_t v = 0;
-    for (unsigned i = 0; i < shards_; ++i) v += reactor::shard_stats::read(stats_[i].http_errors[code]);
-    if (v) w.sample("http_errors_total", v, "status", std::to_string(code));
-  }
-  w.family("websocket_closes_total", "counter", "WebSocket close frames sent, by code.");
-  for (std::size_t c = 0; c < 16; ++c) {
-    std::uint64_t v = 0;
-    for (unsigned i = 0; i < shards_; ++i) v += reactor::shard_stats::read(stats_[i].ws_closes[c]);
-    if (v) w.sample("websocket_closes_total", v, "code", std::to_string(1000 + c));
-  }
+  // Counters kept per label value (an array indexed by code): one sample per non-zero value.
+  auto by_label = [&](std::string_view name, std::string_view help, std::string_view label, auto array_field,
+                      std::size_t first, std::size_t last, std::size_t label_base) {
+    w.family(name, "counter", help);
+    for (std::size_t i = first; i < last; ++i) {
+      std::uint64_t v = 0;
+      for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read((stats_[sh].*array_field)[i]);
+      if (v) w.sample(name, v, label, std::to_string(label_base + i));
+    }
+  };
+  by_label("http_errors_total", "HTTP error responses by status.", "status", &broker_stats::http_errors, 400, 600, 0);
+  by_label("websocket_closes_total", "WebSocket close frames sent, by code.", "code", &broker_stats::ws_closes, 0, 16,
+           1000);
   return out;
 }
 

@@ -16,26 +16,25 @@
 namespace ringcast::test {
 namespace {
 
-TEST(binary, help_lists_every_flag) {
-  std::string cmd = std::string(RINGCAST_BINARY) + " --help";
+// Runs a shell command; returns its exit status and what it printed on stdout.
+std::pair<int, std::string> run_command(const std::string& cmd) {
   FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
+  if (!p) return {-1, {}};
   std::string out;
   char buf[1024];
   while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  EXPECT_EQ(::pclose(p), 0);
+  return {::pclose(p), out};
+}
+
+TEST(binary, help_lists_every_flag) {
+  auto [status, out] = run_command(std::string(RINGCAST_BINARY) + " --help");
+  EXPECT_EQ(status, 0);
   for (const char* flag : {"--port", "--shards", "--address", "--profile", "--send-queue-limit", "--help"})
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
 }
 
 TEST(binary, bad_flag_is_refused_with_a_reason) {
-  std::string cmd = std::string(RINGCAST_BINARY) + " --port banana 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[1024];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = ::pclose(p);
+  auto [status, out] = run_command(std::string(RINGCAST_BINARY) + " --port banana 2>&1");
   EXPECT_EQ(WEXITSTATUS(status), 2);
   EXPECT_NE(out.find("invalid value for --port: banana"), std::string::npos) << out;
 }
