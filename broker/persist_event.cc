@@ -3,7 +3,6 @@
 #include <boost/json/object.hpp>
 
 #include "broker/broker_app.h"
-#include "protocol/utf8.h"
 
 namespace ringcast::broker {
 namespace {
@@ -96,9 +95,6 @@ void handle_persist(sio_socket& s, const boost::json::array& args, const std::ve
     return refuse("invalid_argument", "clientId must be a string of 1 to 200 bytes", false);
   if (!content) return refuse("invalid_argument", "content must be a string", false);
   if (content->size() > persist_max_content) return refuse("too_large", "content is over 65536 bytes", false);
-  // PostgreSQL text holds UTF-8 without NUL; refuse here rather than fail a whole batch.
-  if (!protocol::is_valid_utf8(*content) || content->find('\0') != std::string::npos)
-    return refuse("invalid_argument", "content must be UTF-8 text without NUL", false);
   if (!app_of(s.server().shard()).writer()) return refuse("unavailable", "no database is configured", false);
 
   std::string sender = "anonymous";
@@ -107,6 +103,9 @@ void handle_persist(sio_socket& s, const boost::json::array& args, const std::ve
 
   reactor::shard& here = s.server().shard();
   persistence::persist_row row{*conversation, "customer", std::move(sender), *client_id, *content};
+  // What PostgreSQL would refuse (bad UTF-8, NUL, oversized keys) is refused here, before it can
+  // spoil a batch of other people's writes.
+  if (auto why = persistence::validate(row); !why.empty()) return refuse("invalid_argument", why, false);
   reply_to to{here.id(), s.session_id(), s.nsp(), ack_id};
   here.post(conversation_owner(*conversation, here.count()),
             [row = std::move(row), to = std::move(to)](reactor::shard& owner) mutable {

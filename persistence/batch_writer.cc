@@ -1,6 +1,15 @@
 #include "persistence/batch_writer.h"
 
 namespace ringcast::persistence {
+namespace {
+
+constexpr unsigned max_transient_retries = 3;
+
+bool transient(const std::string& sqlstate) {
+  return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "23505";
+}
+
+}  // namespace
 
 batch_writer::batch_writer(reactor::shard& shard, pg_connection& pg, options opts)
     : shard_(shard), pg_(pg), opts_(opts) {}
@@ -95,7 +104,13 @@ void batch_writer::on_outcome(std::vector<item>& items, pg_outcome& o) {
       for (auto& it : items) resend_.push_back(std::move(it));
       break;
     case pg_outcome::status::failed:
-      if (items.size() == 1) {
+      if (items.size() == 1 && transient(o.sqlstate) && items[0].attempts < max_transient_retries) {
+        // A deadlock, a serialization failure, or another connection committing the same
+        // client id at the same moment: the same write succeeds (or finds its row) next time.
+        ++items[0].attempts;
+        items[0].alone = true;
+        resend_.push_front(std::move(items[0]));
+      } else if (items.size() == 1) {
         persist_result r;
         r.state = persist_result::status::failed;
         r.error = o.error;

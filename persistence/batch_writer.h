@@ -58,6 +58,7 @@ class batch_writer {
     persist_row row;
     done_fn done;
     bool alone = false;  // resend in a batch of its own (its batch failed)
+    unsigned attempts = 0;
   };
   void pump();
   void send_batch();

@@ -65,7 +65,7 @@ CREATE INDEX conversations_by_customer ON conversations (customer_id);
 CREATE TABLE messages (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   conversation_id    uuid NOT NULL REFERENCES conversations (id),
-  -- Assigned by the conversation's owner shard, never by the database.
+  -- Numbered from conversations.last_seq inside the storing transaction (sequenced_batch.cc).
   seq                bigint NOT NULL CHECK (seq > 0),
   sender_type        text NOT NULL CHECK (sender_type IN ('customer', 'staff', 'ai', 'system')),
   sender_id          text NOT NULL,

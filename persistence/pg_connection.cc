@@ -157,6 +157,7 @@ void pg_connection::collect(PGresult* raw) {
       if (f.outcome.state == pg_outcome::status::ok) {
         f.outcome.state = pg_outcome::status::failed;
         f.outcome.error = PQresultErrorMessage(r.get());
+        if (const char* code = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE)) f.outcome.sqlstate = code;
       }
       break;
   }

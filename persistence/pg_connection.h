@@ -34,6 +34,7 @@ struct pg_outcome {
   enum class status : std::uint8_t { ok, failed, lost } state = status::ok;
   std::vector<pg_result> results;  // one per statement, BEGIN/COMMIT excluded, when ok
   std::string error;               // the server's message, when failed
+  std::string sqlstate;            // its SQLSTATE code, when failed (e.g. "40P01")
 };
 
 struct pg_unit {

@@ -1,4 +1,4 @@
-// Readers and conversation statements. The batch insert lives in message_batch.cc.
+// Readers and conversation statements. The batch insert lives in sequenced_batch.cc.
 #include "persistence/queries.h"
 
 #include <string>
@@ -75,6 +75,22 @@ ORDER BY w.ord
 std::string number(std::int64_t v) { return std::to_string(v); }
 
 }  // namespace
+
+std::string_view to_string(sender_type t) noexcept {
+  switch (t) {
+    case sender_type::customer: return "customer";
+    case sender_type::staff: return "staff";
+    case sender_type::ai: return "ai";
+    case sender_type::system: return "system";
+  }
+  return "system";
+}
+
+std::optional<sender_type> parse_sender_type(std::string_view s) noexcept {
+  for (auto t : {sender_type::customer, sender_type::staff, sender_type::ai, sender_type::system})
+    if (to_string(t) == s) return t;
+  return std::nullopt;
+}
 
 std::vector<const char*> query_params::pointers() const {
   std::vector<const char*> out;

@@ -1,7 +1,8 @@
 #pragma once
-// Every statement the broker runs on its hot path, as SQL text plus text-format parameters, and the
-// parsers that turn their results into structs. Nothing here knows how a statement is sent
-// (blocking, pipelined, on which ring); pg_connection and batch_writer do that.
+// The conversation, history and receipt statements, as SQL text plus text-format parameters, and
+// the parsers that turn their results into structs. The group-commit insert of messages is in
+// sequenced_batch.h. Nothing here knows how a statement is sent (blocking, pipelined, on which
+// ring); pg_connection and batch_writer do that.
 //
 // All parameters are text format (PQsendQueryParams with paramTypes, paramLengths and
 // paramFormats NULL, resultFormat 0): every placeholder carries an explicit cast in the SQL.
@@ -38,62 +39,6 @@ std::optional<sender_type> parse_sender_type(std::string_view s) noexcept;
 // Who reads (receipts, unread counts): the two kinds of people in a conversation.
 enum class reader_type : unsigned char { customer, staff };
 std::string_view to_string(reader_type t) noexcept;
-
-// One message on its way into the batch insert. The owner shard has already assigned `seq`.
-struct message_row {
-  std::string conversation_id;  // uuid text, from find_or_create_conversation
-  std::int64_t seq = 0;
-  persistence::sender_type sender_type = persistence::sender_type::customer;
-  std::string sender_id;
-  std::string content;
-  std::optional<std::string> client_message_id;  // nullopt: not idempotent (system messages)
-  std::optional<std::string> attachments_json;   // a JSON document, stored as jsonb
-  std::optional<float> confidence;
-  std::optional<std::int32_t> processing_time_ms;
-  std::optional<std::string> intent;
-};
-
-// Why PostgreSQL would refuse this row, or empty when it is storable. One bad row fails its
-// whole batch, so the broker checks each row before it joins one: text must be valid UTF-8
-// without NUL, attachments valid JSON without "\u0000", seq positive, ids well-formed.
-std::string_view validate(const message_row& row);
-
-// ---- the group-commit batch insert ----
-//
-// ONE statement (so one implicit transaction when sent alone) that inserts N rows, ignores the
-// ones whose (sender_type, sender_id, client_message_id) exists already, raises
-// conversations.last_seq to the highest seq it inserted per conversation, and answers one row per
-// input row, in input order: the stored id, conversation, seq and created_at, and whether this row
-// was inserted now. A retried send therefore gets the original id and seq back. A (conversation,
-// seq) that is taken by another message fails the whole statement (the broker never reuses seqs).
-// Parameters: encode_batch_params.
-const char* batch_insert_sql() noexcept;
-
-// Same parameters and answer shape, inserts nothing: looks the rows up by sender and client id
-// (or by conversation and seq when there is no client id). For the rare answer that comes back
-// `unresolved` (a concurrent transaction committed the same client id after this statement's
-// snapshot was taken); a new statement has a new snapshot and finds it.
-const char* batch_lookup_sql() noexcept;
-
-// Ten text-format arrays, one per column, all of rows.size() elements. Rows must pass validate.
-query_params encode_batch_params(std::span<const message_row> rows);
-
-struct batch_answer {
-  enum class outcome : unsigned char {
-    inserted,    // stored by this statement
-    existing,    // a row with this sender and client id was there already: its id and seq
-    unresolved,  // see batch_lookup_sql; id and seq are empty
-  };
-  outcome state = outcome::unresolved;
-  std::string id;
-  std::string conversation_id;
-  std::int64_t seq = 0;
-  std::int64_t created_at_us = 0;
-};
-
-// One answer per input row, in input order. nullopt when the result is not the tuples of
-// batch_insert_sql / batch_lookup_sql (the caller reports PQresultErrorMessage).
-std::optional<std::vector<batch_answer>> parse_batch_result(const PGresult* res);
 
 // ---- conversations ----
 

@@ -1,6 +1,9 @@
 #include "persistence/sequenced_batch.h"
 
+#include "protocol/utf8.h"
+
 #include "persistence/array_literal.h"
+#include "persistence/queries.h"
 #include "persistence/result_fields.h"
 
 namespace ringcast::persistence {
@@ -10,20 +13,22 @@ constexpr const char* create_conversations_sql =
     "INSERT INTO conversations (external_key) SELECT DISTINCT k FROM unnest($1::text[]) AS k "
     "ON CONFLICT (external_key) DO NOTHING";
 
-// firsts: one row per idempotency key (a batch may carry a retry of its own row).
+// input.later_copy: the key came earlier in this batch (a retry of a row of the same batch).
+// firsts: one row per idempotency key.
 // existing: keys stored by earlier sends. fresh: the rest, numbered per conversation in input
 // order. bumped: reserves the numbers (and row-locks the conversations). The answer joins every
 // input row to its stored row.
 constexpr const char* insert_sql = R"sql(
 WITH input AS (
-  SELECT t.ord, c.id AS conversation_id, t.sender_type, t.sender_id, t.client_message_id, t.content
+  SELECT t.ord, c.id AS conversation_id, t.sender_type, t.sender_id, t.client_message_id, t.content,
+         row_number() OVER (PARTITION BY t.sender_type, t.sender_id, t.client_message_id ORDER BY t.ord) > 1
+           AS later_copy
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
          AS t(external_key, sender_type, sender_id, client_message_id, content, ord)
   JOIN conversations c ON c.external_key = t.external_key
 ),
 firsts AS (
-  SELECT DISTINCT ON (sender_type, sender_id, client_message_id) *
-  FROM input ORDER BY sender_type, sender_id, client_message_id, ord
+  SELECT * FROM input WHERE NOT later_copy
 ),
 existing AS (
   SELECT m.id, m.seq, m.created_at, m.sender_type, m.sender_id, m.client_message_id
@@ -53,13 +58,33 @@ answers AS (
   UNION ALL
   SELECT existing.*, true FROM existing
 )
-SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate
+SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy
 FROM input i JOIN answers a
   ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
 ORDER BY i.ord
 )sql";
 
+// What PostgreSQL's UTF8 encoding stores: strict UTF-8 (no overlong forms, surrogates, or code
+// points past U+10FFFF) and no NUL.
+bool storable_text(std::string_view s) noexcept {
+  return s.find('\0') == std::string_view::npos && protocol::is_valid_utf8(s);
+}
+
 }  // namespace
+
+std::string_view validate(const persist_row& row) noexcept {
+  if (row.conversation.empty()) return "conversation is empty";
+  if (row.client_message_id.empty()) return "client_message_id is empty";
+  if (!parse_sender_type(row.sender_type)) return "sender_type is not customer, staff, ai or system";
+  if (row.conversation.size() > max_key_bytes || row.sender_id.size() > max_key_bytes ||
+      row.client_message_id.size() > max_key_bytes)
+    return "conversation, sender_id or client_message_id is too long";
+  if (!storable_text(row.conversation)) return "conversation is not UTF-8 text without NUL";
+  if (!storable_text(row.sender_id)) return "sender_id is not UTF-8 text without NUL";
+  if (!storable_text(row.client_message_id)) return "client_message_id is not UTF-8 text without NUL";
+  if (!storable_text(row.content)) return "content is not UTF-8 text without NUL";
+  return {};
+}
 
 std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows) {
   array_literal keys, types, senders, client_ids, contents;

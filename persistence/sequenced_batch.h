@@ -6,10 +6,12 @@
 // a broker restarts between a commit and its ack.
 #include <libpq-fe.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "persistence/pg_connection.h"
@@ -31,10 +33,24 @@ struct persist_answer {
   bool duplicate = false;  // stored by an earlier send with the same client message id
 };
 
+// The longest conversation, sender_id and client_message_id validate() accepts: they are keys of
+// unique btree indexes, whose entries may not exceed 2704 bytes (sender_type, sender_id and
+// client_message_id share one entry), and random text does not compress.
+inline constexpr std::size_t max_key_bytes = 1024;
+
+// Why the database would refuse this row, or empty when it is storable. One bad row fails its
+// whole batch, so the broker checks each row before it joins one: every field valid UTF-8
+// without NUL (a PostgreSQL text value holds neither), sender_type one of the four kinds, the
+// key fields at most max_key_bytes, conversation and client_message_id non-empty (the schema
+// would take an empty client id, but it would make every later send of that sender a "retry" of
+// the first).
+std::string_view validate(const persist_row& row) noexcept;
+
 // Two statements for one transaction: create the conversations first seen, then store the rows.
 std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows);
 
-// One answer per row, in row order; nullopt if the result does not have that shape.
+// One answer per row, in row order; nullopt if the result does not have that shape. A row whose
+// client id came earlier in the same batch gets that row's answer with duplicate = true.
 std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows);
 
 }  // namespace ringcast::persistence

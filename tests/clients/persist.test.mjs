@@ -8,6 +8,9 @@ import { closeClients, connect, isReference, serverKind, sleep, startServer, sto
 import { startPostgres } from './postgres.mjs';
 
 const ACK_TIMEOUT_MS = 30_000;
+// Under load the test's own Node process answers pings late; heartbeats stay short enough to
+// catch a shard that blocks for the length of a database outage.
+const LOAD_HEARTBEAT = ['--ping-interval', '1000', '--ping-timeout', '1000'];
 
 function persist(socket, body, attachments) {
   return socket.timeout(ACK_TIMEOUT_MS).emitWithAck('persist', body, ...(attachments ?? []));
@@ -141,7 +144,7 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
   });
 
   test('100,000 persists from 40 connections over 2 shards: one row per ack, no gap, no duplicate', async () => {
-    const server = await startServer('bench', ['--database-url', db.url]);
+    const server = await startServer('bench', ['--database-url', db.url, ...LOAD_HEARTBEAT]);
     try {
       const clients = 40;
       const perClient = 2500;
@@ -171,7 +174,7 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
   });
 
   test('kill -9 during a load: every acked message is in the database after a restart', async () => {
-    const extra = ['--database-url', db.url];
+    const extra = ['--database-url', db.url, ...LOAD_HEARTBEAT];
     let server = await startServer('bench', extra);
     const acked = new Map();
     const ids = Array.from({ length: 20_000 }, (_, k) => `k9-${k}`);
@@ -206,7 +209,7 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
 
   test('PostgreSQL stopped for 3 s under load: nothing lost or doubled, retryable errors, heartbeats flow', async () => {
     // A small backlog, so the outage fills it and new sends are refused as retryable.
-    const server = await startServer('bench', ['--database-url', db.url, '--db-backlog', '50']);
+    const server = await startServer('bench', ['--database-url', db.url, '--db-backlog', '50', ...LOAD_HEARTBEAT]);
     let restarted = false;
     try {
       const idle = await connect(server.url, { transports: ['websocket'] });

@@ -5,11 +5,14 @@
 
 #include <atomic>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "persistence/migrations.h"
 #include "persistence/queries.h"
+#include "persistence/sequenced_batch.h"
 #include "tests/support/postgres.h"
 
 namespace ringcast::test {
@@ -60,6 +63,57 @@ inline bool ok(const pg_result& r) {
 }
 
 inline std::string error_of(const pg_result& r) { return PQresultErrorMessage(r.get()); }
+
+// What one sequenced_batch() transaction did: the answers when it committed, else the server's
+// error (the transaction was rolled back).
+struct batch_result {
+  std::vector<persistence::persist_answer> answers;
+  std::string error;     // empty when committed
+  std::string sqlstate;  // of the failed statement
+  bool committed() const { return error.empty(); }
+};
+
+// Sends the statements of persistence::sequenced_batch() the way batch_writer does, inside
+// BEGIN/COMMIT, but with blocking libpq.
+inline batch_result store_batch(PGconn* c, std::span<const persistence::persist_row> rows) {
+  batch_result out;
+  auto fail = [&](const pg_result& r, const std::string& what) {
+    out.error = what + ": " + PQresultErrorMessage(r.get());
+    const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+    out.sqlstate = state ? state : "";
+    exec_ok(c, "ROLLBACK");
+    return out;
+  };
+  exec_ok(c, "BEGIN");
+  pg_result last;
+  for (const auto& st : persistence::sequenced_batch(rows)) {
+    std::vector<const char*> values;
+    for (const auto& p : st.params) values.push_back(p ? p->c_str() : nullptr);
+    last.reset(PQexecParams(c, st.sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+    if (!ok(last)) return fail(last, "sequenced_batch");
+  }
+  auto answers = persistence::parse_sequenced_batch(last.get(), rows.size());
+  if (!answers) {
+    out.error = "sequenced_batch: unexpected answer shape";
+    exec_ok(c, "ROLLBACK");
+    return out;
+  }
+  pg_result commit(PQexec(c, "COMMIT"));
+  if (!ok(commit)) {
+    out.error = std::string("COMMIT: ") + PQresultErrorMessage(commit.get());
+    return out;
+  }
+  out.answers = std::move(*answers);
+  return out;
+}
+
+// store_batch that must commit; throws with the server's message otherwise.
+inline std::vector<persistence::persist_answer> store_ok(PGconn* c,
+                                                         std::span<const persistence::persist_row> rows) {
+  auto r = store_batch(c, rows);
+  if (!r.committed()) throw std::runtime_error(r.error);
+  return std::move(r.answers);
+}
 
 // A new empty database in the process's shared cluster, so tests never see each other's rows.
 inline std::string fresh_database() {
