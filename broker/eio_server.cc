@@ -141,7 +141,7 @@ http_outcome eio_server::handshake(http_connection& hc, const protocol::http_req
     ws_connection* ws = accept_websocket(hc.conn(), req, std::make_unique<eio_ws_endpoint>(*this, sid), ws_settings(), {});
     if (!ws) return http_outcome::taken_over;
     auto s = std::make_unique<eio_session>(*this, sid, eio_session::transport::websocket);
-    s->ws_ = hc.conn().id();
+    s->attach_websocket(*ws);
     eio_session& ref = *s;
     sessions_.emplace(sid, std::move(s));
     opened();

@@ -40,6 +40,11 @@ void eio_session::send_message(std::string_view data, bool binary) {
 }
 
 void eio_session::send_frame(const ws_frame& f) {
+  // The broadcast path: by reference all the way to the send queue, one reference count taken.
+  if (transport_ == transport::websocket) {
+    if (ws_handler_ && !closed_) ws_handler_->send(f);
+    return;
+  }
   enqueue(f);
   flush();
 }
@@ -50,13 +55,18 @@ void eio_session::send_packet(eio_packet_type type, std::string_view data) {
   flush();
 }
 
-void eio_session::enqueue(ws_frame f) {
+void eio_session::enqueue(const ws_frame& f) {
   if (closed_) return;
   if (transport_ == transport::websocket) {
-    if (ws_connection* ws = ws_of(server_.shard(), ws_)) ws->send(f);
+    if (ws_handler_) ws_handler_->send(f);
     return;
   }
-  outbox_.push_back(std::move(f));
+  outbox_.push_back(f);
+}
+
+void eio_session::attach_websocket(ws_connection& ws) {
+  ws_ = ws.conn().id();
+  ws_handler_ = &ws;
 }
 
 void eio_session::flush() {
@@ -91,7 +101,7 @@ void eio_session::on_packet(eio_packet_type type, std::string_view data, bool bi
     case eio_packet_type::close:
       // The client is leaving: its held poll is released with a noop, as the reference does.
       if (transport_ == transport::polling) release_poll_with_noop();
-      else if (ws_connection* ws = ws_of(server_.shard(), ws_)) ws->close(protocol::close_code::normal);
+      else if (ws_handler_) ws_handler_->close(protocol::close_code::normal);
       on_transport_lost("transport close");
       break;
     case eio_packet_type::open:
@@ -147,7 +157,7 @@ void eio_session::finish_upgrade(ws_connection& ws) {
   outbox_.clear();
   if (has_poll_) server_.answer_poll(*this, "6");
   transport_ = transport::websocket;
-  ws_ = ws.conn().id();
+  attach_websocket(ws);
   for (auto& f : pending) ws.send(f);
 }
 
@@ -166,8 +176,8 @@ void eio_session::close(std::string_view reason) {
   // Tell the peer on the transport it listens to, then forget the session.
   if (transport_ == transport::polling) {
     if (has_poll_) server_.answer_poll(*this, "1");
-  } else if (ws_connection* ws = ws_of(server_.shard(), ws_)) {
-    ws->close(protocol::close_code::normal);
+  } else if (ws_handler_) {
+    ws_handler_->close(protocol::close_code::normal);
   }
   on_transport_lost(reason);
 }
@@ -176,6 +186,7 @@ void eio_session::on_transport_lost(std::string_view reason) {
   if (closed_) return;
   abort_upgrade();
   closed_ = true;
+  ws_handler_ = nullptr;
   cancel_timers();
   outbox_.clear();
   server_.retire(*this, reason);

@@ -45,7 +45,8 @@ class eio_session {
   friend class eio_server;
 
   void send_packet(protocol::eio_packet_type type, std::string_view data);
-  void enqueue(ws_frame f);
+  void enqueue(const ws_frame& f);
+  void attach_websocket(ws_connection& ws);
   void flush();
   void on_packet(protocol::eio_packet_type type, std::string_view data, bool binary);
   void schedule_ping();
@@ -68,6 +69,9 @@ class eio_session {
   std::string poll_origin_;
 
   reactor::conn_id ws_{};     // the WebSocket transport, once upgraded or opened directly
+  // Its handler, cached for the per-message path; cleared when the transport goes (the session
+  // hears of every close of its WebSocket before the handler can be freed).
+  ws_connection* ws_handler_ = nullptr;
   reactor::conn_id probe_{};  // the WebSocket being probed during an upgrade
   bool probing_ = false;
   bool upgrading_ = false;    // "2probe" answered, waiting for "5"
