@@ -97,10 +97,6 @@ class fanout_scenario final : public load_scenario {
     if (closed_loop_ && &w == publisher_worker_) pump(w);
   }
 
-  std::uint64_t progress(const std::vector<std::unique_ptr<worker>>& ws) const override {
-    return closed_loop_ ? completed_.load() : load_scenario::progress(ws);
-  }
-
   bool drained(const std::vector<std::unique_ptr<worker>>& ws) const override {
     std::uint64_t got = 0;
     for (const auto& w : ws) got += w->messages_total.get();
@@ -177,7 +173,7 @@ class fanout_scenario final : public load_scenario {
   }
 
   void pump(worker& w) noexcept {
-    if (!pub_ || !pub_->ready() || !ctl_.is(phase::load) || subscribers_ == 0) return;
+    if (!pub_ || !pub_->ready() || !ctl_.is(phase::load) || subscribers_.load(std::memory_order_relaxed) == 0) return;
     while (published_.load(std::memory_order_relaxed) - completed_.load(std::memory_order_acquire) < opts_.window)
       publish(w, w.refresh_clock());
   }
@@ -207,7 +203,7 @@ class fanout_scenario final : public load_scenario {
 
   void publish(worker& w, std::int64_t stamp) noexcept {
     const std::uint64_t seq = published_.load(std::memory_order_relaxed);
-    if (closed_loop_) remaining_[seq & (remaining_.size() - 1)].store(subscribers_, std::memory_order_release);
+    if (closed_loop_) remaining_[seq & (remaining_.size() - 1)].store(subscribers_.load(std::memory_order_relaxed), std::memory_order_release);
     char numbers[64];
     const int n = std::snprintf(numbers, sizeof(numbers), R"({"s":%llu,"t":%lld,"p":")",
                                 static_cast<unsigned long long>(seq), static_cast<long long>(stamp));

@@ -51,8 +51,8 @@ void describe_latency(report& r, const std::vector<std::unique_ptr<worker>>& ws,
                max = double(all.max()) / us, mean = all.mean() / us;
   char buf[256];
   std::snprintf(buf, sizeof(buf),
-                "{\"count\":%llu,\"mean\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}",
-                static_cast<unsigned long long>(all.count()), mean, p50, p90, p99, p999, max);
+                "{\"count\":%llu,\"mean\":%.1f,\"min\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}",
+                static_cast<unsigned long long>(all.count()), mean, double(all.min()) / us, p50, p90, p99, p999, max);
   r.add_raw("latency_us", buf);
   std::snprintf(buf, sizeof(buf), "  %.*s latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  (n=%llu)\n",
                 int(what.size()), what.data(), p50, p90, p99, p999, max, static_cast<unsigned long long>(all.count()));
@@ -124,10 +124,12 @@ int run(const options& o) {
   }
 
   ctl.phase.store(int(phase::load), std::memory_order_release);
-  // Closed loops that stop progressing (a lost message, a dead server) end the run early.
+  // A run in which nothing arrives for a while (a lost message stalls a closed loop; a dead
+  // server stalls anything) ends early. Slow is not stalled: a slow server still delivers.
   std::uint64_t last_progress = sc->progress(ws);
   double last_change = monotonic_seconds();
   bool stalled = false;
+  constexpr double stall_s = 10;
   auto wait = [&](double seconds) {
     const double until = monotonic_seconds() + seconds;
     while (!stalled && monotonic_seconds() < until) {
@@ -136,9 +138,9 @@ int run(const options& o) {
       if (p != last_progress || o.scenario == scenario_kind::conns) {
         last_progress = p;
         last_change = monotonic_seconds();
-      } else if (monotonic_seconds() - last_change > 5) {
+      } else if (monotonic_seconds() - last_change > stall_s) {
         stalled = true;
-        std::fprintf(stderr, "ringcast-load: no progress for 5 s, stopping the run\n");
+        std::fprintf(stderr, "ringcast-load: nothing received for %.0f s, stopping the run\n", stall_s);
       }
     }
   };
@@ -159,7 +161,8 @@ int run(const options& o) {
   const double seconds = end.wall - begin.wall;
   const double gen_pct = 100.0 * (end.self - begin.self) / seconds;
   const unsigned cores = std::min<unsigned>(o.threads, usable_cores());
-  const bool saturated = gen_pct > 90.0 * cores;
+  // A spinning generator is always busy, so its CPU says nothing about saturation then.
+  const bool saturated = !o.spin && gen_pct > 90.0 * cores;
 
   report r;
   r.add("tool", "ringcast-load");
@@ -224,7 +227,8 @@ int run(const options& o) {
   r.add_raw("core_busy_pct", busy);
   r.add("generator_cpu_pct", gen_pct);
   r.add("generator_cores", std::uint64_t(cores));
-  r.add_raw("generator_saturated", saturated ? "true" : "false");
+  r.add_raw("generator_saturated", o.spin ? "null" : saturated ? "true" : "false");
+  if (o.spin) r.human += "  (generator spins: its CPU is 100% by design)\n";
   if (saturated) r.human += "generator saturated\n";
 
   if (!o.json_only) std::fputs(r.human.c_str(), stderr);

@@ -67,7 +67,7 @@ const std::vector<flag_spec>& flags() {
        [](options& o, std::string_view v) { return number<double>(v, o.duration_s, 0.1, 86400); }},
       {"warmup", "S", "seconds of load before measuring (default 2)",
        [](options& o, std::string_view v) { return number<double>(v, o.warmup_s, 0, 3600); }},
-      {"drain", "S", "fanout: seconds to wait for late deliveries at the end (default 3)",
+      {"drain", "S", "fanout: seconds to wait for late deliveries at the end (default 15; ends when all arrived)",
        [](options& o, std::string_view v) { return number<double>(v, o.drain_s, 0, 600); }},
       {"settle", "S", "conns: seconds between the last connection and the RSS reading (default 2)",
        [](options& o, std::string_view v) { return number<double>(v, o.settle_s, 0, 600); }},
@@ -92,6 +92,11 @@ const std::vector<flag_spec>& flags() {
        [](options& o, std::string_view v) {
          o.label = v;
          return v.find_first_of("\"\\") == std::string_view::npos;
+       }},
+      {"spin", "", "busy-poll: never sleep in epoll_wait, so server sends never have to wake the generator",
+       [](options& o, std::string_view) {
+         o.spin = true;
+         return true;
        }},
       {"json", "", "print only the JSON result line (no human summary)",
        [](options& o, std::string_view) {

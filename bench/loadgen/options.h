@@ -24,7 +24,7 @@ struct options {
   std::uint32_t window = 0;     // fanout: publishes in flight; echo/persist: requests in flight per connection
   double duration_s = 10;       // measured window
   double warmup_s = 2;          // load runs this long before measuring starts
-  double drain_s = 3;           // fanout: how long to wait for late deliveries after the load stops
+  double drain_s = 15;          // fanout: how long to wait for late deliveries after the load stops
   double settle_s = 2;          // conns: wait after the last connection before reading RSS
   double connect_timeout_s = 60;
   std::uint32_t threads = 1;
@@ -34,6 +34,7 @@ struct options {
   std::string room = "bench";
   int server_pid = 0;
   bool json_only = false;
+  bool spin = false;  // poll without sleeping (no wake-ups for the server to pay; uses a whole core)
   std::string label;  // copied into the JSON line (e.g. "ringcast" or "node")
 };
 

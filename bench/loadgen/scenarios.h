@@ -30,7 +30,7 @@ class load_scenario : public scenario {
   virtual unsigned owner(std::uint32_t id, unsigned threads) const { return id % threads; }
   // After the workers exist, before they start (timers, wake-ups).
   virtual void prepare(std::vector<std::unique_ptr<worker>>&) {}
-  // While the load runs: how many scenario operations have completed so far (for stall checks).
+  // While the load runs: replies received so far (deliveries, acks), for stall checks.
   virtual std::uint64_t progress(const std::vector<std::unique_ptr<worker>>& ws) const;
   // After the load stopped: whether every expected reply arrived (the main thread waits for it).
   virtual bool drained(const std::vector<std::unique_ptr<worker>>&) const { return true; }

@@ -124,7 +124,7 @@ void worker::run() noexcept {
     }
     if (p == int(phase::connect)) open_more();
     // Wake at least every few ms to see phase changes from the main thread.
-    const int n = epoll_wait(epoll_fd_, events, max_events, dirty_.empty() ? 5 : 0);
+    const int n = epoll_wait(epoll_fd_, events, max_events, dirty_.empty() && !opts_.spin ? 5 : 0);
     refresh_clock();
     for (int i = 0; i < n; ++i) static_cast<pollable*>(events[i].data.ptr)->on_poll(events[i].events);
     scenario_.on_idle(*this);
