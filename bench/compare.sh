@@ -91,6 +91,7 @@ busy_permille() {
   a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
   sleep 1
   b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  # shellcheck disable=SC2086  # the two samples are split into their four numbers on purpose
   set -- $a $b
   echo $(( ($3 - $1) * 1000 / ($4 - $2 + 1) ))
 }

@@ -156,7 +156,7 @@ const char* name_of(scenario_kind s) noexcept {
 std::string usage() {
   std::string out =
       "ringcast-load: Socket.IO v4 (Engine.IO v4 over WebSocket) and plain WebSocket load generator\n"
-      "usage: ringcast-load --url 127.0.0.1:3000 --scenario fanout --clients 1000 --window 16 [flags]\n\n";
+      "usage: ringcast-load --url 127.0.0.1:3000 --scenario fanout --clients 1000 --window 64 [flags]\n\n";
   for (const auto& f : flags()) {
     std::string left("  --");
     left.append(f.name);
