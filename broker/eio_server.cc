@@ -54,7 +54,7 @@ void eio_server::close_all() noexcept {
 }
 
 eio_session* eio_server::find(std::string_view sid) noexcept {
-  auto it = sessions_.find(std::string(sid));
+  auto it = sessions_.find(sid);
   return it == sessions_.end() || it->second->closed() ? nullptr : it->second.get();
 }
 

@@ -88,7 +88,12 @@ class eio_server {
   reactor::shard& shard_;
   eio_config cfg_;
   eio_listener& listener_;
-  std::unordered_map<std::string, std::unique_ptr<eio_session>> sessions_;
+  // Looked up by string_view on every WebSocket message: no temporary std::string per lookup.
+  struct sid_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<eio_session>, sid_hash, std::equal_to<>> sessions_;
   std::unordered_map<std::uint64_t, eio_session*> held_polls_;  // packed conn_id -> session
   id_generator ids_;
 };

@@ -166,7 +166,6 @@ void sio_server::connect(sio_client& c, sio_packet& p) {
   auto sock = std::unique_ptr<sio_socket>(new sio_socket(*this, c, id, p.nsp, std::move(auth)));
   sio_socket& s = *sock;
   c.sockets().emplace(p.nsp, std::move(sock));
-  ++sockets_;
   broker_stats::bump(stats_of(shard_).sio_sockets);
   shard_.timers().cancel(c.connect_timer);
   // Every socket is in its namespace's room "", the target of emits to the whole namespace.
@@ -182,7 +181,6 @@ void sio_server::drop_socket(sio_client& c, const std::string& nsp, std::string_
   if (it == c.sockets().end()) return;
   std::unique_ptr<sio_socket> s = std::move(it->second);
   c.sockets().erase(it);
-  --sockets_;
   broker_stats::bump(stats_of(shard_).sio_sockets, -1);
   if (auto h = namespaces_.find(nsp); h != namespaces_.end()) h->second->on_disconnect(*s, reason);
   while (!s->rooms_.empty()) rooms_.leave(*s, std::string(s->rooms_.back()));

@@ -89,7 +89,6 @@ class sio_server final : public eio_listener {
   // The socket of `nsp` on the session, if it is still connected there.
   static sio_socket* find_socket(eio_session& session, std::string_view nsp) noexcept;
   reactor::shard& shard() noexcept { return shard_; }
-  std::size_t socket_count() const noexcept { return sockets_; }
 
   void on_eio_open(eio_session& s) override;
   void on_eio_message(eio_session& s, std::string_view data, bool binary) override;
@@ -107,7 +106,6 @@ class sio_server final : public eio_listener {
   std::map<std::string, std::unique_ptr<sio_namespace_handler>, std::less<>> namespaces_;
   room_registry rooms_;
   id_generator ids_;
-  std::size_t sockets_ = 0;
 };
 
 }  // namespace ringcast::broker

@@ -98,7 +98,7 @@ void pg_connection::submit(pg_unit unit) {
   for (const auto& st : unit.statements) ok = ok && send(st.sql.c_str(), &st);
   ok = ok && (!unit.transaction || send("COMMIT", nullptr));
   ok = ok && PQpipelineSync(conn_) == 1;
-  in_flight_.push_back(flight{std::move(unit), {}, 0});
+  in_flight_.push_back(flight{std::move(unit), {}});
   if (!ok) {
     drop(PQerrorMessage(conn_));
     return;
@@ -161,7 +161,6 @@ void pg_connection::collect(PGresult* raw) {
       }
       break;
   }
-  ++f.statements_seen;
 }
 
 void pg_connection::drop(const char* why) {

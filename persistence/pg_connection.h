@@ -69,7 +69,6 @@ class pg_connection {
   struct flight {
     pg_unit unit;
     pg_outcome outcome;
-    std::size_t statements_seen = 0;  // results received, BEGIN/COMMIT included
   };
 
   void connect();

@@ -191,7 +191,6 @@ std::uint64_t shard::poll_fd(int fd, unsigned events, poll_callback ready) {
   }
   poll_slot& p = polls_[index];
   p.ready = std::move(ready);
-  p.pending = true;
   const std::uint64_t ud = pack_user_data(op_kind::poll, index, p.generation);
   io_uring_sqe* s = ring_.sqe();
   io_uring_prep_poll_add(s, fd, events);
@@ -216,7 +215,6 @@ void shard::on_poll_done(std::uint32_t index, std::uint32_t generation, int res)
   poll_slot& p = polls_[index];
   poll_callback cb = std::move(p.ready);
   p.ready = nullptr;
-  p.pending = false;
   p.generation = (p.generation + 1) & 0xffffff;
   free_polls_.push_back(index);
   if (cb) cb(res);

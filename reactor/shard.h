@@ -136,7 +136,6 @@ class shard {
   struct poll_slot {
     poll_callback ready;
     std::uint32_t generation = 0;
-    bool pending = false;
   };
   std::vector<poll_slot> polls_;
   std::vector<std::uint32_t> free_polls_;
