@@ -1,5 +1,5 @@
 // Fan-out of one encoded message to N local recipients through the reactor's send path, minus
-// the syscall: the broadcast is encoded once into a shared frame (encode_event + make_ws_frame,
+// the syscall: the broadcast is encoded once into a shared frame (encode_event + make_shared_frame,
 // as broker/bench_profile.cc does), a reference is pushed onto each recipient's send_queue, and
 // each queue is gathered into iovecs and consumed as a completed send would. Items are deliveries.
 //
@@ -19,25 +19,25 @@
 #include <string>
 #include <vector>
 
-#include "broker/ws_frame.h"
+#include "broker/http/shared_frame.h"
 #include "protocol/socketio.h"
 #include "reactor/send_queue.h"
 
 namespace {
 
-using ringcast::broker::make_ws_frame;
-using ringcast::broker::ws_frame;
+using ringcast::broker::make_shared_frame;
+using ringcast::broker::shared_frame;
 using ringcast::reactor::send_queue;
 
 // About what the load generator publishes: a ~100-byte Socket.IO "msg" event.
-ws_frame encode_broadcast(std::uint64_t seq) {
+shared_frame encode_broadcast(std::uint64_t seq) {
   boost::json::object data;
   data["s"] = seq;
   data["t"] = 1'234'567'890'123;
   data["p"] = std::string(50, 'x');
   std::string text;
   ringcast::protocol::encode_event(text, "/", "msg", boost::json::array{data});
-  return make_ws_frame(ringcast::protocol::opcode::text, {}, text);
+  return make_shared_frame(ringcast::protocol::opcode::text, {}, text);
 }
 
 // What the shard's end-of-iteration flush does per dirty connection, without the sendmsg.
@@ -58,7 +58,7 @@ void BM_fanout_shared(benchmark::State& state) {
   std::vector<send_queue> queues(static_cast<std::size_t>(state.range(0)));
   std::uint64_t seq = 0;
   for (auto _ : state) {
-    const ws_frame f = encode_broadcast(seq++);
+    const shared_frame f = encode_broadcast(seq++);
     for (auto& q : queues) q.push_shared(f.buf);
     std::size_t bytes = 0;
     for (auto& q : queues) bytes += flush(q);
@@ -71,7 +71,7 @@ void BM_fanout_copy(benchmark::State& state) {
   std::vector<send_queue> queues(static_cast<std::size_t>(state.range(0)));
   std::uint64_t seq = 0;
   for (auto _ : state) {
-    const ws_frame f = encode_broadcast(seq++);
+    const shared_frame f = encode_broadcast(seq++);
     for (auto& q : queues) q.push_copy(f.buf->bytes());
     std::size_t bytes = 0;
     for (auto& q : queues) bytes += flush(q);
@@ -86,7 +86,7 @@ void BM_fanout_coalesced(benchmark::State& state) {
   std::uint64_t seq = 0;
   for (auto _ : state) {
     for (std::size_t b = 0; b < batch; ++b) {
-      const ws_frame f = encode_broadcast(seq++);
+      const shared_frame f = encode_broadcast(seq++);
       for (auto& q : queues) q.push_shared(f.buf);
     }
     std::size_t bytes = 0;
@@ -100,7 +100,7 @@ void BM_fanout_coalesced(benchmark::State& state) {
 void BM_encode_broadcast(benchmark::State& state) {
   std::uint64_t seq = 0;
   for (auto _ : state) {
-    const ws_frame f = encode_broadcast(seq++);
+    const shared_frame f = encode_broadcast(seq++);
     benchmark::DoNotOptimize(f.buf.get());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

@@ -8,8 +8,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "broker/broker_app.h"
-#include "broker/tcp_echo_app.h"
+#include "broker/app/broker_app.h"
+#include "broker/engineio/random_ids.h"
+#include "reactor/tcp_echo_app.h"
 #include "persistence/migrations.h"
 #include "reactor/server.h"
 #include "server/options.h"
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
     std::fputs(server::usage().c_str(), stdout);
     return 0;
   }
+  using reactor::log_level;
+  reactor::set_log_level(opts->log_level);
 
   // Shard threads inherit this mask, so the signals reach only sigwait below.
   sigset_t signals;
@@ -37,8 +40,10 @@ int main(int argc, char** argv) {
 
   try {
     // The shard count is fixed here so the metrics registry has one slot per shard.
-    if (opts->net.shards == 0) opts->net.shards = std::max(1u, std::thread::hardware_concurrency());
+    if (opts->net.shards == 0)
+      opts->net.shards = std::clamp(std::thread::hardware_concurrency(), 1u, broker::max_shards);
     opts->app.metrics = std::make_shared<broker::metrics_registry>(opts->net.shards);
+    opts->app.wiring = std::make_shared<broker::broker_wiring>(opts->net.shards);
     if (!opts->app.database_url.empty()) {
       // Blocking is fine here: no shard runs yet.
       PGconn* db = PQconnectdb(opts->app.database_url.c_str());
@@ -49,7 +54,7 @@ int main(int argc, char** argv) {
       }
       try {
         persistence::apply_migrations(db);
-        std::fprintf(stderr, "ringcast: database schema at version %d\n", persistence::schema_version(db));
+        reactor::log(log_level::info, "database schema at version %d", persistence::schema_version(db));
       } catch (...) {
         PQfinish(db);
         throw;
@@ -58,25 +63,26 @@ int main(int argc, char** argv) {
     }
     reactor::app_factory factory;
     if (opts->profile == "tcp-echo") {
-      factory = [](reactor::shard& s) { return broker::make_tcp_echo_app(s); };
+      factory = [](reactor::shard& s) { return reactor::make_tcp_echo_app(s); };
     } else {
       factory = [app = opts->app](reactor::shard& s) { return broker::make_broker_app(s, app); };
     }
     reactor::server srv(opts->net, factory);
     opts->app.metrics->attach(&srv);
     srv.start();
+    // Tests and scripts wait for "listening on ADDRESS:PORT": printed whatever the log level.
     std::fprintf(stderr, "ringcast: profile %s listening on %s:%u with %u shards (io_uring %s)\n",
                  opts->profile.c_str(), opts->net.address.c_str(), unsigned(srv.port()), srv.shard_count(),
                  srv.ring_mode().c_str());
     int sig = 0;
     sigwait(&signals, &sig);
-    std::fprintf(stderr, "ringcast: %s received, closing connections\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    reactor::log(log_level::info, "%s received, closing connections", sig == SIGINT ? "SIGINT" : "SIGTERM");
     srv.stop();
     srv.join();
-    std::fprintf(stderr, "ringcast: stopped after %llu connections\n",
+    reactor::log(log_level::info, "stopped after %llu connections",
                  static_cast<unsigned long long>(srv.total(&reactor::shard_stats::accepted)));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ringcast: %s\n", e.what());
+    reactor::log(log_level::error, "%s", e.what());
     return 1;
   }
   return 0;

@@ -1,5 +1,7 @@
 #include "server/options.h"
 
+#include "broker/engineio/random_ids.h"
+
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -47,6 +49,12 @@ const std::vector<option_spec>& specs() {
          o.app.profile = v;
          return true;
        }},
+      {"log-level", "RINGCAST_LOG_LEVEL", "LEVEL", "debug, info (default), warn, error or off",
+       [](options& o, std::string_view v) {
+         auto level = reactor::parse_log_level(v);
+         if (level) o.log_level = *level;
+         return level.has_value();
+       }},
       {"address", "RINGCAST_ADDRESS", "IPV4", "address to listen on (default 0.0.0.0)",
        [](options& o, std::string_view v) {
          o.net.address = v;
@@ -54,7 +62,7 @@ const std::vector<option_spec>& specs() {
        }},
       {"port", "RINGCAST_PORT", "N", "TCP port; 0 picks a free one (default 3000)",
        [](options& o, std::string_view v) { return parse_number<std::uint16_t>(v, o.net.port, 0, 65535); }},
-      {"shards", "RINGCAST_SHARDS", "N", "I/O shards, one thread each; 0 = one per online core (default 0)",
+      {"shards", "RINGCAST_SHARDS", "N", "I/O shards, one thread each, at most 64; 0 = one per online core, up to 64 (default 0)",
        [](options& o, std::string_view v) { return parse_number<unsigned>(v, o.net.shards, 0, 1024); }},
       {"no-pin", "RINGCAST_NO_PIN", "", "do not pin shard threads to cores",
        [](options& o, std::string_view) {
@@ -89,6 +97,23 @@ const std::vector<option_spec>& specs() {
       {"connect-timeout", "RINGCAST_CONNECT_TIMEOUT", "MS",
        "time a client has to join a namespace after connecting (default 45000)",
        [](options& o, std::string_view v) { return parse_ms(v, o.app.sio.connect_timeout); }},
+      {"polling-buffer-limit", "RINGCAST_POLLING_BUFFER_LIMIT", "BYTES",
+       "undelivered bytes a long-polling client may have waiting between polls before it is dropped as a "
+       "slow consumer (default 4194304)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.eio.polling_buffer_limit, 1024, std::size_t{1} << 34);
+       }},
+      {"max-pending-sessions", "RINGCAST_MAX_PENDING_SESSIONS", "N",
+       "sessions one client address may open on a shard before joining a namespace; more handshakes get 429 "
+       "(default 256)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.app.eio.max_pending_sessions, 1, 1'000'000);
+       }},
+      {"max-rooms-per-socket", "RINGCAST_MAX_ROOMS_PER_SOCKET", "N",
+       "rooms one Socket.IO socket may be in; further joins are refused (default 1000)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.sio.max_rooms_per_socket, 1, 1'000'000);
+       }},
       {"max-payload", "RINGCAST_MAX_PAYLOAD", "BYTES",
        "largest message or polling body accepted, maxHttpBufferSize (default 1000000)",
        [](options& o, std::string_view v) {
@@ -205,6 +230,11 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       error = "invalid value for --" + std::string(arg) + ": " + std::string(value);
       return std::nullopt;
     }
+  }
+  if (o.net.shards > broker::max_shards) {
+    error = "--shards " + std::to_string(o.net.shards) + " is more than the " + std::to_string(broker::max_shards) +
+            " shards ringcast supports (session ids and room replicas name a shard in 6 bits)";
+    return std::nullopt;
   }
   return o;
 }

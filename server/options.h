@@ -4,7 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "broker/broker_app.h"
+#include "broker/app/broker_app.h"
+#include "reactor/log.h"
 #include "reactor/server.h"
 
 namespace ringcast::server {
@@ -14,6 +15,7 @@ struct options {
   reactor::server_config net;
   broker::app_config app;
   bool help = false;
+  reactor::log_level log_level = reactor::log_level::info;
 };
 
 // Parses argv (flags win over environment variables). On a bad flag or value returns nullopt and

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "broker/tcp_echo_app.h"
+#include "reactor/tcp_echo_app.h"
 #include "reactor/server.h"
 #include "tests/support/tcp.h"
 
@@ -26,7 +26,7 @@ TEST(reactor_backpressure, non_reading_peer_is_closed_as_slow_consumer_others_fl
   cfg.port = 0;
   cfg.shards = 2;
   cfg.shard.send_queue_limit = cap;
-  server srv(cfg, broker::make_tcp_echo_app);
+  server srv(cfg, reactor::make_tcp_echo_app);
   srv.start();
 
   // Well-behaved clients do echo round trips the whole time.

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "broker/tcp_echo_app.h"
+#include "reactor/tcp_echo_app.h"
 #include "reactor/server.h"
 #include "tests/support/tcp.h"
 
@@ -37,7 +37,7 @@ struct echo_client {
 // 1,200 connections over 2 shards, each sending 1-48 KiB in random-sized pieces interleaved with
 // all the others, every byte checked on the way back.
 TEST(reactor_echo, thousand_connections_byte_exact_at_random_splits) {
-  server srv(test_config(2), broker::make_tcp_echo_app);
+  server srv(test_config(2), reactor::make_tcp_echo_app);
   srv.start();
 
   std::mt19937 rng(12345);
@@ -100,7 +100,7 @@ TEST(reactor_echo, thousand_connections_byte_exact_at_random_splits) {
 
 // Many small writes answered within one loop iteration leave as one send, not one per write.
 TEST(reactor_echo, pipelined_small_messages_are_gathered) {
-  server srv(test_config(2), broker::make_tcp_echo_app);
+  server srv(test_config(2), reactor::make_tcp_echo_app);
   srv.start();
   int fd = test::connect_tcp(srv.port());
   test::set_recv_timeout(fd, 10000);
@@ -117,7 +117,7 @@ TEST(reactor_echo, pipelined_small_messages_are_gathered) {
 }
 
 TEST(reactor_echo, stop_closes_idle_connections_with_shutdown_reason) {
-  server srv(test_config(2), broker::make_tcp_echo_app);
+  server srv(test_config(2), reactor::make_tcp_echo_app);
   srv.start();
   std::vector<int> fds;
   for (int i = 0; i < 50; ++i) fds.push_back(test::connect_tcp(srv.port()));

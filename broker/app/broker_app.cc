@@ -1,0 +1,103 @@
+#include "broker/app/broker_app.h"
+
+#include "broker/app/profiles.h"
+#include "broker/http/ws_connection.h"
+#include "protocol/http_response.h"
+#include "reactor/log.h"
+
+namespace ringcast::broker {
+namespace {
+
+bool under(std::string_view path, std::string_view prefix) {
+  // "/socket.io" and "/socket.io/..." both belong to the Socket.IO endpoint.
+  std::string_view bare = prefix.substr(0, prefix.size() - 1);
+  return path == bare || path.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
+    : shard_(shard),
+      cfg_(cfg),
+      stats_(&cfg_.metrics->shard(shard.id())),
+      sio_(shard, cfg_.sio, cfg_.wiring->rooms, *stats_),
+      sio_engine_(shard, cfg_.eio, sio_, *stats_) {
+  cfg_.wiring->http.set(shard, this);
+  cfg_.wiring->rooms.set(shard, &sio_.rooms());
+  cfg_.wiring->apps.set(shard, this);
+  cfg_.http.max_body_bytes = cfg_.eio.max_payload;
+  if (!cfg_.database_url.empty()) {
+    pg_ = std::make_unique<persistence::pg_connection>(
+        shard, persistence::pg_connection::options{cfg_.database_url}, [this](bool up) {
+          if (up) ever_connected_ = true;
+          reactor::log(up ? reactor::log_level::info : reactor::log_level::warn, "database %s",
+                       up ? "connected" : "unreachable; writes wait in the backlog, reconnecting");
+          if (writer_) writer_->on_connection(up);
+        });
+    writer_ = std::make_unique<persistence::batch_writer>(shard, *pg_, cfg_.writer);
+    pg_->start();
+  }
+  if (cfg_.profile == "bench") {
+    install_bench_profile(*this);
+  } else {
+    install_conformance_profile(sio_);
+    echo_listener_ = make_engineio_echo();
+    echo_engine_ = std::make_unique<eio_server>(shard, cfg_.eio, *echo_listener_, *stats_);
+  }
+}
+
+broker_app::~broker_app() {
+  // The writer's pending callbacks reference the connection's results: writer first.
+  writer_.reset();
+  pg_.reset();
+}
+
+std::unique_ptr<reactor::connection_handler> broker_app::on_accept(reactor::connection& c) {
+  return std::make_unique<http_connection>(c, cfg_.wiring->http, cfg_.http);
+}
+
+http_outcome broker_app::handle(http_connection& hc, const protocol::http_request& req, std::string_view,
+                                std::string_view rest) {
+  if (under(req.path, "/socket.io/")) return sio_engine_.handle(hc, req, rest);
+  if (echo_engine_ && under(req.path, "/engine.io/")) return echo_engine_->handle(hc, req, rest);
+  if (echo_engine_ && req.path == "/ws-echo" && req.upgrade_websocket) {
+    accept_websocket(hc.conn(), req, make_ws_echo(), ws_settings{cfg_.eio.max_payload, cfg_.eio.ws_deflate, stats_}, rest);
+    return http_outcome::taken_over;
+  }
+  std::string out;
+  if (req.path == "/metrics") {
+    protocol::http_header_field type{"Content-Type", "text/plain; version=0.0.4"};
+    protocol::write_response(out, 200, std::span(&type, 1), cfg_.metrics->render(), req.keep_alive);
+  } else if (req.path == "/readyz") {
+    // Not ready before this shard reached the database once (migrations were applied before any
+    // shard started), nor once a drain began: a load balancer takes the instance out then.
+    const bool ready = !shard_.stopping() && (!pg_ || ever_connected_);
+    protocol::http_header_field type{"Content-Type", "text/plain"};
+    protocol::write_response(out, ready ? 200 : 503, std::span(&type, 1), ready ? "ready\n" : "not ready\n",
+                             req.keep_alive);
+  } else if (req.path == "/healthz") {
+    protocol::http_header_field type{"Content-Type", "text/plain"};
+    protocol::write_response(out, 200, std::span(&type, 1), "ok\n", req.keep_alive);
+  } else {
+    protocol::http_header_field type{"Content-Type", "text/plain"};
+    protocol::write_response(out, 404, std::span(&type, 1), "not found\n", req.keep_alive);
+  }
+  hc.conn().send(out);
+  return http_outcome::done;
+}
+
+void broker_app::on_stop() noexcept {
+  sio_engine_.close_all();
+  if (echo_engine_) echo_engine_->close_all();
+}
+
+void broker_app::on_held_closed(http_connection& hc) noexcept {
+  sio_engine_.on_held_closed(hc);
+  if (echo_engine_) echo_engine_->on_held_closed(hc);
+}
+
+std::unique_ptr<reactor::shard_app> make_broker_app(reactor::shard& s, const app_config& cfg) {
+  return std::make_unique<broker_app>(s, cfg);
+}
+
+}  // namespace ringcast::broker

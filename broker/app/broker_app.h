@@ -1,0 +1,79 @@
+#pragma once
+// The broker on one shard: the HTTP front (routes), Engine.IO servers, Socket.IO and the chosen
+// application profile. One instance per shard; every piece of it is touched by that shard only.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "broker/app/metrics.h"
+#include "broker/engineio/eio_server.h"
+#include "broker/http/http_connection.h"
+#include "broker/socketio/sio_server.h"
+#include "persistence/batch_writer.h"
+#include "persistence/pg_connection.h"
+#include "protocol/http_parser.h"
+#include "reactor/shard.h"
+
+namespace ringcast::broker {
+
+class broker_app;
+using broker_apps = reactor::per_shard<broker_app>;
+
+// How the shards' broker parts find each other: one slot per shard in each directory, filled by
+// each shard's broker_app as it is made. Shared by every shard.
+struct broker_wiring {
+  explicit broker_wiring(unsigned shards) : http(shards), rooms(shards), apps(shards) {}
+  http_services http;
+  room_registries rooms;
+  broker_apps apps;
+};
+
+struct app_config {
+  std::string profile = "conformance";  // conformance | bench
+  eio_config eio;
+  sio_config sio;
+  protocol::http_limits http;
+  // Shared by all shards: /metrics shows the whole server, and shards reach each other through
+  // the wiring. Both are made by whoever starts the shards.
+  std::shared_ptr<metrics_registry> metrics;
+  std::shared_ptr<broker_wiring> wiring;
+  // Empty: no database (persisting events answer "unavailable"). Each shard opens one connection.
+  std::string database_url;
+  persistence::batch_writer::options writer;
+};
+
+class broker_app final : public reactor::shard_app, public http_service {
+ public:
+  broker_app(reactor::shard& shard, const app_config& cfg);
+  ~broker_app() override;
+
+  std::unique_ptr<reactor::connection_handler> on_accept(reactor::connection& c) override;
+  http_outcome handle(http_connection& hc, const protocol::http_request& req, std::string_view raw,
+                      std::string_view rest) override;
+  void on_held_closed(http_connection& hc) noexcept override;
+  void on_stop() noexcept override;
+
+  sio_server& sio() noexcept { return sio_; }
+  broker_stats& stats() noexcept override { return *stats_; }
+  const broker_wiring& wiring() const noexcept { return *cfg_.wiring; }
+  // This shard's group-commit writer, or nullptr without a database.
+  persistence::batch_writer* writer() noexcept { return writer_.get(); }
+  persistence::pg_connection* database() noexcept { return pg_.get(); }
+  eio_server& socketio_engine() noexcept { return sio_engine_; }
+
+ private:
+  reactor::shard& shard_;
+  app_config cfg_;
+  broker_stats* stats_;
+  sio_server sio_;
+  eio_server sio_engine_;                      // /socket.io/
+  std::unique_ptr<eio_listener> echo_listener_;  // conformance: /engine.io/
+  std::unique_ptr<eio_server> echo_engine_;
+  std::unique_ptr<persistence::pg_connection> pg_;
+  std::unique_ptr<persistence::batch_writer> writer_;
+  bool ever_connected_ = false;
+};
+
+std::unique_ptr<reactor::shard_app> make_broker_app(reactor::shard& s, const app_config& cfg);
+
+}  // namespace ringcast::broker

@@ -1,0 +1,111 @@
+#include "broker/app/metrics.h"
+
+#include <string_view>
+
+namespace ringcast::broker {
+namespace {
+
+class writer {
+ public:
+  explicit writer(std::string& out) : out_(out) {}
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ringcast_";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ringcast_";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void sample(std::string_view name, std::uint64_t v, std::string_view label = {}, std::string_view value = {}) {
+    out_ += "ringcast_";
+    out_ += name;
+    if (!label.empty()) {
+      out_ += '{';
+      out_ += label;
+      out_ += "=\"";
+      out_ += value;
+      out_ += "\"}";
+    }
+    out_ += ' ';
+    out_ += std::to_string(v);
+    out_ += '\n';
+  }
+
+ private:
+  std::string& out_;
+};
+
+}  // namespace
+
+std::string metrics_registry::render() const {
+  std::string out;
+  writer w(out);
+  auto sum = [&](auto field) {
+    std::uint64_t total = 0;
+    for (unsigned i = 0; i < shards_; ++i) total += reactor::shard_stats::read(stats_[i].*field);
+    return total;
+  };
+  auto one = [&](std::string_view name, std::string_view type, std::string_view help, auto field) {
+    w.family(name, type, help);
+    w.sample(name, sum(field));
+  };
+
+  if (net_) {
+    using S = reactor::shard_stats;
+    auto net = [&](std::string_view name, std::string_view type, std::string_view help, S::counter S::*field) {
+      w.family(name, type, help);
+      w.sample(name, net_->total(field));
+    };
+    net("connections", "gauge", "Open TCP connections.", &S::live_connections);
+    net("accepted_total", "counter", "TCP connections accepted.", &S::accepted);
+    net("bytes_in_total", "counter", "Bytes received.", &S::bytes_in);
+    net("bytes_out_total", "counter", "Bytes sent.", &S::bytes_out);
+    net("send_calls_total", "counter", "Gathered socket writes submitted.", &S::send_calls);
+    net("send_queue_bytes", "gauge", "Bytes waiting in send queues.", &S::queued_bytes);
+    net("mailbox_messages_total", "counter", "Cross-shard messages sent.", &S::mailbox_sent);
+    net("mailbox_deferred_total", "counter", "Cross-shard messages kept because a ring was full.", &S::mailbox_deferred);
+    net("connections_migrated_total", "counter", "Connections handed to the shard owning their session.",
+        &S::migrated_out);
+    w.family("connections_closed_total", "counter", "Closed connections by reason.");
+    for (std::size_t r = 0; r < reactor::close_reason_count; ++r)
+      w.sample("connections_closed_total", net_->total_closed(reactor::close_reason(r)), "reason",
+               reactor::to_string(reactor::close_reason(r)));
+  }
+
+  one("engineio_sessions", "gauge", "Open Engine.IO sessions.", &broker_stats::eio_sessions);
+  one("engineio_sessions_opened_total", "counter", "Engine.IO handshakes.", &broker_stats::eio_sessions_opened);
+  one("engineio_ping_timeouts_total", "counter", "Sessions closed for a missing pong.", &broker_stats::eio_ping_timeouts);
+  one("engineio_upgrades_total", "counter", "Polling sessions upgraded to WebSocket.", &broker_stats::eio_upgrades);
+  one("engineio_parse_errors_total", "counter", "Invalid Engine.IO packets.", &broker_stats::eio_parse_errors);
+  one("socketio_sockets", "gauge", "Connected Socket.IO namespace sockets.", &broker_stats::sio_sockets);
+  one("socketio_parse_errors_total", "counter", "Invalid Socket.IO packets.", &broker_stats::sio_parse_errors);
+  one("socketio_connect_refused_total", "counter", "CONNECT_ERROR answers.", &broker_stats::sio_connect_refused);
+  one("broadcasts_total", "counter", "Room broadcasts started on this server.", &broker_stats::broadcasts);
+  one("deliveries_total", "counter", "Broadcast frames handed to recipients.", &broker_stats::deliveries);
+
+  // Counters kept per label value (an array indexed by code): one sample per non-zero value.
+  auto by_label = [&](std::string_view name, std::string_view help, std::string_view label, auto array_field,
+                      std::size_t first, std::size_t last, std::size_t label_base) {
+    w.family(name, "counter", help);
+    for (std::size_t i = first; i < last; ++i) {
+      std::uint64_t v = 0;
+      for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read((stats_[sh].*array_field)[i]);
+      if (v) w.sample(name, v, label, std::to_string(label_base + i));
+    }
+  };
+  by_label("http_errors_total", "HTTP error responses by status.", "status", &broker_stats::http_errors, 400, 600, 0);
+  by_label("websocket_closes_total", "WebSocket close frames sent, by code.", "code", &broker_stats::ws_closes, 0, 16,
+           1000);
+  w.family("limits_hit_total", "counter", "Requests refused or clients closed for passing a per-client limit.");
+  for (std::size_t k = 0; k < std::size_t(limit_kind::count); ++k) {
+    std::uint64_t v = 0;
+    for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read(stats_[sh].limits_hit[k]);
+    w.sample("limits_hit_total", v, "limit", to_string(limit_kind(k)));
+  }
+  return out;
+}
+
+}  // namespace ringcast::broker

@@ -1,0 +1,26 @@
+#pragma once
+// The broker counters of every shard and their Prometheus text rendering, together with the
+// reactor's counters.
+#include <memory>
+#include <string>
+
+#include "broker/stats/broker_stats.h"
+#include "reactor/server.h"
+
+namespace ringcast::broker {
+
+class metrics_registry {
+ public:
+  explicit metrics_registry(unsigned shards) : shards_(shards), stats_(new broker_stats[shards]) {}
+  broker_stats& shard(unsigned i) noexcept { return stats_[i]; }
+  // The reactor counters to include; set before the shards start.
+  void attach(const reactor::server* net) noexcept { net_ = net; }
+  std::string render() const;
+
+ private:
+  unsigned shards_;
+  std::unique_ptr<broker_stats[]> stats_;
+  const reactor::server* net_ = nullptr;
+};
+
+}  // namespace ringcast::broker

@@ -1,0 +1,149 @@
+#include "broker/socketio/rooms.h"
+
+#include <algorithm>
+
+#include "broker/stats/broker_stats.h"
+#include "broker/socketio/sio_server.h"
+
+namespace ringcast::broker {
+
+std::string room_registry::key(const std::string& nsp, const std::string& room) {
+  std::string k;
+  k.reserve(nsp.size() + room.size() + 1);
+  k += nsp;
+  k += '\0';
+  k += room;
+  return k;
+}
+
+void room_registry::join(sio_socket& s, const std::string& room) {
+  const std::string k = key(s.nsp(), room);
+  member_list& ml = local_[k];
+  if (ml.index.count(&s)) return;
+  ml.index.emplace(&s, std::uint32_t(ml.members.size()));
+  ml.members.push_back(&s);
+  s.rooms_.push_back(room);
+  if (ml.members.size() == 1) announce(k, true);
+}
+
+void room_registry::leave(sio_socket& s, const std::string& room) {
+  auto r = std::find(s.rooms_.begin(), s.rooms_.end(), room);
+  if (r == s.rooms_.end()) return;
+  s.rooms_.erase(r);
+  remove_member(s, room);
+}
+
+void room_registry::leave_all(sio_socket& s) {
+  for (const std::string& room : s.rooms_) remove_member(s, room);
+  s.rooms_.clear();
+}
+
+void room_registry::remove_member(sio_socket& s, const std::string& room) {
+  const std::string k = key(s.nsp(), room);
+  auto it = local_.find(k);
+  if (it == local_.end()) return;
+  member_list& ml = it->second;
+  auto pos = ml.index.find(&s);
+  if (pos == ml.index.end()) return;
+  // Swap-remove keeps leave O(1) in rooms of any size.
+  const std::uint32_t i = pos->second;
+  ml.index.erase(pos);
+  if (i + 1 != ml.members.size()) {
+    ml.members[i] = ml.members.back();
+    ml.index[ml.members[i]] = i;
+  }
+  ml.members.pop_back();
+  if (ml.members.empty()) {
+    local_.erase(it);
+    announce(k, false);
+  }
+}
+
+void room_registry::announce(const std::string& k, bool present) {
+  const unsigned me = shard_.id();
+  for (unsigned t = 0; t < shard_.count(); ++t) {
+    if (t == me) continue;
+    shard_.post(t, [k, me, present, &peers = peers_](reactor::shard& sh) { peers.on(sh).apply(k, me, present); });
+  }
+}
+
+void room_registry::apply(const std::string& k, unsigned shard, bool present) {
+  std::uint64_t& mask = remote_[k];
+  if (present) mask |= std::uint64_t{1} << shard;
+  else mask &= ~(std::uint64_t{1} << shard);
+  if (mask == 0) remote_.erase(k);
+}
+
+void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg) {
+  broker_stats::bump(stats_.broadcasts);
+  std::uint64_t mask = 0;
+  auto add = [&](const std::string& room) {
+    auto it = remote_.find(key(msg->nsp, room));
+    if (it != remote_.end()) mask |= it->second;
+  };
+  if (msg->rooms.empty()) add({});
+  for (const auto& room : msg->rooms) add(room);
+  for (unsigned t = 0; t < shard_.count(); ++t) {
+    if (!(mask & (std::uint64_t{1} << t)) || t == shard_.id()) continue;
+    shard_.post(t, [msg, &peers = peers_](reactor::shard& sh) { peers.on(sh).deliver_remote(*msg); });
+  }
+  deliver_local(*msg);
+}
+
+void room_registry::deliver_remote(const broadcast_message& msg) {
+  // One copy of the frames per receiving shard: every recipient here then shares a buffer whose
+  // reference count lives in this core's cache, instead of bouncing the origin's between cores.
+  broadcast_message local;
+  local.nsp = msg.nsp;
+  local.rooms = msg.rooms;
+  local.except = msg.except;
+  local.origin = msg.origin;
+  local.frames.reserve(msg.frames.size());
+  for (const shared_frame& f : msg.frames)
+    local.frames.push_back(shared_frame{reactor::buffer_ref::copy_of(f.buf->bytes()), f.header, f.binary});
+  deliver_local(local);
+}
+
+void room_registry::deliver_local(const broadcast_message& msg) {
+  const std::uint64_t stamp = ++stamp_;
+  auto members_of = [&](const std::string& room) -> const std::vector<sio_socket*>* {
+    auto it = local_.find(key(msg.nsp, room));
+    return it == local_.end() ? nullptr : &it->second.members;
+  };
+  // Sockets stamped before delivery are skipped: the excluded ones now, the reached ones as we go
+  // (a socket in several target rooms gets the message once).
+  for (const auto& room : msg.except)
+    if (auto* ms = members_of(room))
+      for (sio_socket* s : *ms) s->delivery_stamp = stamp;
+  if (msg.origin == shard_.id() && msg.except_socket)
+    const_cast<sio_socket*>(msg.except_socket)->delivery_stamp = stamp;
+
+  std::uint64_t delivered = 0;
+  auto deliver = [&](const std::vector<sio_socket*>& ms) {
+    for (sio_socket* s : ms) {
+      if (s->delivery_stamp == stamp) continue;
+      s->delivery_stamp = stamp;
+      for (const shared_frame& f : msg.frames) s->deliver(f);
+      ++delivered;
+    }
+  };
+  if (msg.rooms.empty()) {
+    if (auto* ms = members_of({})) deliver(*ms);
+  }
+  for (const auto& room : msg.rooms)
+    if (auto* ms = members_of(room)) deliver(*ms);
+  broker_stats::bump(stats_.deliveries, std::int64_t(delivered));
+}
+
+std::size_t room_registry::local_members(const std::string& nsp, const std::string& room) const {
+  auto it = local_.find(key(nsp, room));
+  return it == local_.end() ? 0 : it->second.members.size();
+}
+
+bool room_registry::shard_has_members(const std::string& nsp, const std::string& room, unsigned shard) const {
+  if (shard == shard_.id()) return local_members(nsp, room) > 0;
+  auto it = remote_.find(key(nsp, room));
+  return it != remote_.end() && (it->second & (std::uint64_t{1} << shard));
+}
+
+}  // namespace ringcast::broker

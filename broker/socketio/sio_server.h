@@ -1,0 +1,115 @@
+#pragma once
+// The Socket.IO v5 server of one shard, on top of its Engine.IO sessions: namespaces, sockets,
+// events and acks. Rooms and broadcasts are in broker/rooms.h.
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/engineio/eio_server.h"
+#include "broker/engineio/random_ids.h"
+#include "broker/socketio/rooms.h"
+#include "protocol/socketio.h"
+
+namespace ringcast::broker {
+
+class sio_server;
+class sio_client;
+
+struct sio_config {
+  std::chrono::milliseconds connect_timeout{45000};
+  std::size_t max_attachments = protocol::sio_default_max_attachments;
+  // Rooms one socket may be in (its namespace's room included); a join past it is refused.
+  std::size_t max_rooms_per_socket = 1000;
+};
+
+// One client's connection to one namespace. Lives on its session's shard.
+class sio_socket {
+ public:
+  const std::string& id() const noexcept { return id_; }
+  const std::string& nsp() const noexcept { return nsp_; }
+  const boost::json::value& auth() const noexcept { return auth_; }
+  // The Engine.IO session this socket rides on: with nsp, its address for replies from other shards.
+  const std::string& session_id() const noexcept;
+
+  // Sends an EVENT (BINARY_EVENT when `attachments` is not empty) to this socket alone.
+  void emit(std::string_view event, const boost::json::array& args, const std::vector<std::string>& attachments = {});
+  // Answers the client's ack id with `args`.
+  void ack(std::uint64_t id, const boost::json::array& args, const std::vector<std::string>& attachments = {});
+  // False (and counted) when the socket is already in --max-rooms-per-socket rooms.
+  bool join(const std::string& room);
+  void leave(const std::string& room);
+  // Server-side disconnect of this namespace (the client gets DISCONNECT, "io server disconnect").
+  void disconnect();
+
+  sio_server& server() noexcept { return server_; }
+  // Sends one pre-encoded frame of a broadcast to this socket.
+  void deliver(const shared_frame& f);
+  std::uint64_t delivery_stamp = 0;  // rooms.cc: which broadcast last reached this socket
+
+ private:
+  friend class sio_server;
+  friend class sio_client;
+  friend class room_registry;
+  sio_socket(sio_server& server, sio_client& client, std::string id, std::string nsp, boost::json::value auth)
+      : server_(server), client_(client), id_(std::move(id)), nsp_(std::move(nsp)), auth_(std::move(auth)) {}
+  void send_packet(const protocol::sio_packet& p);
+
+  sio_server& server_;
+  sio_client& client_;
+  std::string id_;
+  std::string nsp_;
+  boost::json::value auth_;
+  std::vector<std::string> rooms_;  // joined rooms, for leave-all on disconnect
+};
+
+// What a profile does in a namespace.
+class sio_namespace_handler {
+ public:
+  virtual ~sio_namespace_handler() = default;
+  // Called after the client got its CONNECT ack.
+  virtual void on_connection(sio_socket&) {}
+  // An EVENT or BINARY_EVENT: `args` excludes the event name; `ack_id` is set when the client
+  // waits for an answer.
+  virtual void on_event(sio_socket& s, std::string_view event, const boost::json::array& args,
+                        const std::vector<std::string>& attachments, std::optional<std::uint64_t> ack_id) = 0;
+  virtual void on_disconnect(sio_socket&, std::string_view /*reason*/) {}
+};
+
+class sio_server final : public eio_listener {
+ public:
+  sio_server(reactor::shard& shard, const sio_config& cfg, const room_registries& rooms, broker_stats& stats);
+  ~sio_server() override;
+
+  void add_namespace(std::string name, std::unique_ptr<sio_namespace_handler> handler);
+  room_registry& rooms() noexcept { return rooms_; }
+  // The socket of `nsp` on the session, if it is still connected there.
+  static sio_socket* find_socket(eio_session& session, std::string_view nsp) noexcept;
+  reactor::shard& shard() noexcept { return shard_; }
+
+  void on_eio_open(eio_session& s) override;
+  void on_eio_message(eio_session& s, std::string_view data, bool binary) override;
+  void on_eio_close(eio_session& s, std::string_view reason) override;
+
+ private:
+  friend class sio_socket;
+  friend class sio_client;
+  void on_packet(sio_client& c, protocol::sio_packet& p);
+  void connect(sio_client& c, protocol::sio_packet& p);
+  void drop_socket(sio_client& c, const std::string& nsp, std::string_view reason);
+
+  reactor::shard& shard_;
+  sio_config cfg_;
+  broker_stats& stats_;
+  std::map<std::string, std::unique_ptr<sio_namespace_handler>, std::less<>> namespaces_;
+  room_registry rooms_;
+  id_generator ids_;
+};
+
+}  // namespace ringcast::broker

@@ -1,0 +1,52 @@
+#pragma once
+// Counters of the broker layers, one set per shard: each is written by its shard only and read by
+// any thread (the /metrics page). Every broker folder bumps its own fields; app/metrics renders them.
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "reactor/shard_stats.h"
+
+namespace ringcast::broker {
+
+// The per-client limits of the broker layers; each refusal is counted by kind.
+enum class limit_kind : std::uint8_t {
+  polling_buffer,    // a polling session's undelivered packets passed --polling-buffer-limit
+  pending_sessions,  // an address opened more handshakes than --max-pending-sessions without connecting
+  rooms_per_socket,  // a socket tried to join more than --max-rooms-per-socket rooms
+  count
+};
+inline const char* to_string(limit_kind k) noexcept {
+  switch (k) {
+    case limit_kind::polling_buffer: return "polling_buffer";
+    case limit_kind::pending_sessions: return "pending_sessions";
+    case limit_kind::rooms_per_socket: return "rooms_per_socket";
+    case limit_kind::count: break;
+  }
+  return "unknown";
+}
+
+struct broker_stats {
+  using counter = reactor::shard_stats::counter;
+  static void bump(counter& c, std::int64_t n = 1) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + std::uint64_t(n), std::memory_order_relaxed);
+  }
+  counter eio_sessions{0};         // gauge
+  counter eio_sessions_opened{0};
+  counter eio_ping_timeouts{0};
+  counter eio_upgrades{0};
+  counter eio_parse_errors{0};
+  counter sio_sockets{0};          // gauge
+  counter sio_parse_errors{0};
+  counter sio_connect_refused{0};  // CONNECT_ERROR sent (unknown namespace, ...)
+  counter broadcasts{0};
+  counter deliveries{0};           // frames handed to sockets by broadcasts
+  std::array<counter, 600> http_errors{};  // by status code
+  std::array<counter, 16> ws_closes{};     // close codes 1000..1015 sent by us
+  std::array<counter, std::size_t(limit_kind::count)> limits_hit{};
+
+  // Counts the refusal and tells the operator (rate-limited).
+  void hit(limit_kind k) noexcept;
+};
+
+}  // namespace ringcast::broker
