@@ -40,7 +40,7 @@ export function serverArgs(profile = 'conformance', extra = []) {
   ];
 }
 
-function binaryPath() {
+export function binaryPath() {
   const candidates = [
     process.env.RINGCAST_BINARY,
     path.resolve(here, '../../build/release/server/ringcast'),

@@ -31,6 +31,18 @@ describe(`/metrics against ${serverKind}`, { skip: isReference && 'ringcast-only
     assert.equal(after - before, 2);
   });
 
+  test('/readyz answers 200 while the server serves', async () => {
+    const res = await fetch(`${server.url}/readyz`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'ready\n');
+  });
+
+  test('a client past a limit is counted by limit', async () => {
+    const text = await scrape();
+    for (const limit of ['polling_buffer', 'pending_sessions', 'rooms_per_socket'])
+      assert.match(text, new RegExp(`^ringcast_limits_hit_total\\{limit="${limit}"\\} \\d+$`, 'm'));
+  });
+
   test('connected Socket.IO clients show as sockets and sessions', async () => {
     const before = await scrape();
     const clients = await Promise.all([0, 1, 2].map(() => connect(server.url, { transports: ['websocket'] })));
