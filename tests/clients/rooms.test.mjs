@@ -134,13 +134,18 @@ describe(`rooms (bench profile) against ${serverKind}`, () => {
   test('publishing to an empty room delivers nothing and does not disturb the publisher', async () => {
     const publisher = await connect(server.url, WS);
     const other = await connect(server.url, WS);
+    await Promise.all([join(publisher, 'after'), join(other, 'after')]);
     const got = [];
     for (const s of [publisher, other]) s.on('msg', (m) => got.push(m));
     publisher.emit('pub', 'nobody-here', 'x');
     const echoed = await withTimeout(new Promise((resolve) => publisher.emit('echo', 'still fine', resolve)), 5000, 'echo');
     assert.equal(echoed, 'still fine');
-    await sleep(100);
-    assert.deepStrictEqual(got, []);
+    // A later broadcast reaches both in order after anything the first one could have delivered.
+    publisher.emit('pub', 'after', 'y');
+    await withTimeout((async () => {
+      while (got.length < 2) await sleep(10);
+    })(), 5000, 'the later broadcast reaching both');
+    assert.deepStrictEqual(got, ['y', 'y']);
   });
 
   // The reference closes the connection once its last namespace is left, so this runs on ringcast.
