@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   liburing-dev libboost-json1.81-dev libpq-dev libmimalloc-dev
-  libbenchmark-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev
+  libbenchmark-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libjwt-dev
   clang libclang-rt-14-dev
   postgresql postgresql-client
   procps iproute2
