@@ -106,6 +106,22 @@ void check_inflate(std::string_view stream, ringcast::fuzz::chunk_plan plan, std
     std::string back;
     require(peer.inflate(compressed, back, message.size()) == inflate_status::ok);
     require(back == message);
+    if (!clipped_checked) {
+      // The cap is exact on any input: what inflates to n bytes passes a cap of n and fails n - 1.
+      std::string full;
+      inflater a(window_bits, no_context_takeover);
+      if (a.inflate(message, full, 1u << 20) == inflate_status::ok) {
+        std::string same_bytes;
+        inflater b(window_bits, no_context_takeover);
+        require(b.inflate(message, same_bytes, full.size()) == inflate_status::ok && same_bytes == full);
+        if (!full.empty()) {
+          std::string shorter;
+          inflater c(window_bits, no_context_takeover);
+          require(c.inflate(message, shorter, full.size() - 1) == inflate_status::too_big);
+          require(full.starts_with(shorter));
+        }
+      }
+    }
     if (!clipped_checked && !message.empty()) {
       // One byte short of the message is over the cap, however the bytes compress. Once per
       // input: a fresh zlib pair per message would dominate the run time.
