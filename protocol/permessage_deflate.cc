@@ -250,10 +250,12 @@ inflate_status inflater::inflate(std::span<const std::byte> message, std::string
   // One byte past the cap tells "exactly max_size" from "more".
   const std::size_t limit = max_size == SIZE_MAX ? max_size : max_size + 1;
   std::size_t step = std::max(min_output_step, message.size() * 4);
+  // True right after a BFINAL block ended the stream, until more input is read.
   bool ended = false;
 
   // RFC 7692 section 7.2.2: the sender removed the sync flush's empty stored block; put it back.
   for (const std::span<const std::byte> part : {message, std::span<const std::byte>(sync_tail)}) {
+    // A message whose stream ended exactly at its last byte has no stored block to complete.
     if (ended) break;
     z.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(part.data()));
     z.avail_in = static_cast<uInt>(part.size());
@@ -264,19 +266,23 @@ inflate_status inflater::inflate(std::span<const std::byte> message, std::string
       out.resize(start + produced + room);
       z.next_out = reinterpret_cast<Bytef*>(out.data() + start + produced);
       z.avail_out = static_cast<uInt>(room);
+      const uInt avail_before = z.avail_in;
       const int rc = ::inflate(&z, Z_SYNC_FLUSH);
       out.resize(out.size() - z.avail_out);
       step = std::min(step * 2, std::size_t{1} << 20);
+      if (z.avail_in != avail_before) ended = false;
       if (rc == Z_STREAM_END) {
         // A sender may end a message with BFINAL (section 7.2.3.4). The stream then restarts,
-        // keeping its window when context takeover is on.
+        // keeping its window when context takeover is on, and whatever follows in the message
+        // (usually the first byte of the empty stored block of section 7.2.1) is read by the
+        // new stream: dropping it would accept bytes nobody decoded.
         std::array<Bytef, 1u << 15> window;
         uInt window_size = 0;
         if (!no_context_takeover_) inflateGetDictionary(&z, window.data(), &window_size);
         inflateReset(&z);
         if (window_size != 0) inflateSetDictionary(&z, window.data(), window_size);
         ended = true;
-        break;
+        continue;
       }
       if (rc == Z_BUF_ERROR && z.avail_out != 0) {
         // No progress with room to write: fine once the input is used up, else a broken stream.

@@ -1,5 +1,5 @@
 // Feeds the HTTP request parser the way a connection does, in chunks whose sizes come from the
-// input's first bytes, and traps on any broken invariant: results within the buffer, views
+// input (a chunk_plan, tests/fuzz/chunks.h, after the limits byte), and traps on any broken invariant: results within the buffer, views
 // inside it, verdicts that never change once given, and the same requests however the bytes
 // were split. ctest runs it with tests/data/fuzz/http_parser.dict and the seeds in tests/data/fuzz/http_parser/.
 
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chunks.h"
 #include "protocol/http_parser.h"
 #include "protocol/url.h"
 
@@ -71,17 +72,16 @@ seen_request check_and_copy(const http_request& r, std::string_view bytes, const
   return s;
 }
 
-// A connection that receives `input` in chunks of the given sizes (cycled).
-outcome replay(std::string_view input, const std::vector<std::size_t>& chunk_sizes, const http_limits& limits) {
+// A connection that receives `input` in the plan's chunks.
+outcome replay(std::string_view input, ringcast::fuzz::chunk_plan plan, const http_limits& limits) {
   outcome out;
   std::string buffer;
   http_request req;
   http_request again;
   std::size_t fed = 0;
-  for (std::size_t k = 0; fed < input.size(); ++k) {
-    const std::size_t n = std::min(chunk_sizes[k % chunk_sizes.size()], input.size() - fed);
-    buffer.append(input.substr(fed, n));
-    fed += n;
+  for (const std::string_view chunk : plan.split(input)) {
+    buffer.append(chunk);
+    fed += chunk.size();
     const std::string_view rest = input.substr(fed);
     while (true) {
       const parse_result r = parse_request(buffer, limits, req);
@@ -128,12 +128,12 @@ http_limits limits_for(std::uint8_t selector) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 3) return 0;
+  if (size < 2) return 0;
   const http_limits limits = limits_for(data[0]);
-  const std::vector<std::size_t> chunks{std::size_t{data[1]} + 1, std::size_t{data[2]} % 16 + 1};
-  const std::string_view input(reinterpret_cast<const char*>(data) + 3, size - 3);
-  const outcome split = replay(input, chunks, limits);
-  const outcome whole = replay(input, {input.size() + 1}, limits);
+  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const ringcast::fuzz::chunk_plan plan = ringcast::fuzz::chunk_plan::take(input);
+  const outcome split = replay(input, plan, limits);
+  const outcome whole = replay(input, ringcast::fuzz::chunk_plan::whole(), limits);
   require(split == whole);
   return 0;
 }

@@ -1,7 +1,9 @@
 // The Socket.IO decoder on arbitrary message sequences. The first byte picks the framing: even,
 // the rest is one text message followed by as many 1-byte attachments as it asks for; odd, the
 // rest is a sequence of [flags][length][bytes] records, bit 0 of flags marking a binary message.
-// Every packet decoded must encode, and the encoding must decode to an equal packet.
+// Every packet decoded must encode, and the encoding must decode to an equal packet. The messages
+// are the decoder's chunks (it never sees a partial message): the ones that made up each packet
+// or error, given to a fresh decoder, must give the same result, so no state outlives a packet.
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +12,8 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "protocol/socketio.h"
 
@@ -64,12 +68,38 @@ void check_round_trip(const sio_packet& p) {
         back.attachments == p.attachments);
 }
 
-void feed(sio_decoder& d, bool binary, std::string_view bytes) {
+constexpr sio_decoder_options options{.max_attachments = 4, .max_namespace = 32, .max_depth = 16};
+
+// One connection's decoder, and the messages since it last finished a packet or failed.
+struct connection {
+  sio_decoder d{options};
+  std::vector<std::pair<bool, std::string>> group;
+};
+
+sio_status feed_one(sio_decoder& d, bool binary, std::string_view bytes, sio_packet& out) {
+  return binary ? d.feed_binary(bytes, out) : d.feed_text(bytes, out);
+}
+
+void feed(connection& c, bool binary, std::string_view bytes) {
   sio_packet out;
-  const auto s = binary ? d.feed_binary(bytes, out) : d.feed_text(bytes, out);
+  const auto s = feed_one(c.d, binary, bytes, out);
   if (s == sio_status::packet) check_round_trip(out);
-  check((s == sio_status::error) == (d.error() != sio_error::ok));
-  if (s == sio_status::error) d.reset();
+  check((s == sio_status::error) == (c.d.error() != sio_error::ok));
+  c.group.emplace_back(binary, bytes);
+  if (s == sio_status::need_attachment) return;
+
+  sio_decoder fresh(options);
+  sio_packet again;
+  for (std::size_t i = 0; i + 1 < c.group.size(); ++i) {
+    check(feed_one(fresh, c.group[i].first, c.group[i].second, again) == sio_status::need_attachment);
+  }
+  check(feed_one(fresh, binary, bytes, again) == s && fresh.error() == c.d.error());
+  if (s == sio_status::packet) {
+    check(again.type == out.type && again.nsp == out.nsp && again.id == out.id && again.data == out.data &&
+          again.attachments == out.attachments);
+  }
+  c.group.clear();
+  if (s == sio_status::error) c.d.reset();
 }
 
 }  // namespace
@@ -77,10 +107,10 @@ void feed(sio_decoder& d, bool binary, std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  sio_decoder d({.max_attachments = 4, .max_namespace = 32, .max_depth = 16});
+  connection c;
   if ((data[0] & 1) == 0) {
-    feed(d, false, input);
-    for (int i = 0; i < 4 && d.awaiting_attachments(); ++i) feed(d, true, "x");
+    feed(c, false, input);
+    for (int i = 0; i < 4 && c.d.awaiting_attachments(); ++i) feed(c, true, "x");
     return 0;
   }
   while (input.size() >= 2) {
@@ -89,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     input.remove_prefix(2);
     const auto bytes = input.substr(0, len);
     input.remove_prefix(bytes.size());
-    feed(d, binary, bytes);
+    feed(c, binary, bytes);
   }
   return 0;
 }

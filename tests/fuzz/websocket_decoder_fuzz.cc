@@ -1,6 +1,6 @@
-// Fuzzes websocket_decoder (and the inflater behind compressed messages). The first two input
-// bytes choose the decoder options and the chunking; the rest is the byte stream. The stream is
-// decoded in one piece and again in chunks whose sizes derive from the input: both runs must
+// Fuzzes websocket_decoder (and the inflater behind compressed messages). The first input byte
+// chooses the decoder options, then comes a chunk_plan (tests/fuzz/chunks.h); the rest is the
+// byte stream. The stream is decoded in one piece and again in the plan's chunks: both runs must
 // produce the same events, and every event must obey the codec's guarantees.
 
 #include <cstddef>
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chunks.h"
 #include "protocol/permessage_deflate.h"
 #include "protocol/utf8.h"
 #include "protocol/websocket_frame.h"
@@ -30,22 +31,15 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
-// Events of one run; chunk sizes come from `seed` (0: the whole stream at once).
-std::vector<event> run(std::string_view stream, const decoder_options& options, std::uint32_t seed) {
+// Events of one run, the stream arriving in the plan's chunks.
+std::vector<event> run(std::string_view stream, const decoder_options& options, ringcast::fuzz::chunk_plan plan) {
   websocket_decoder dec(options);
   inflater inflate(15, false);
   std::vector<std::byte> buf;
   std::vector<event> events;
-  std::size_t fed = 0;
-  while (fed < stream.size()) {
-    std::size_t chunk = stream.size() - fed;
-    if (seed != 0) {
-      seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;  // xorshift32
-      chunk = std::min<std::size_t>(chunk, (seed & 3) == 0 ? 1 : 1 + seed % 97);
-    }
-    const auto* p = reinterpret_cast<const std::byte*>(stream.data() + fed);
-    buf.insert(buf.end(), p, p + chunk);
-    fed += chunk;
+  for (const std::string_view chunk : plan.split(stream)) {
+    const auto* p = reinterpret_cast<const std::byte*>(chunk.data());
+    buf.insert(buf.end(), p, p + chunk.size());
     for (;;) {
       const decode_result r = dec.decode(buf);
       if (r.kind == frame_event::error) {
@@ -102,9 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.side = (data[0] & 2) != 0 ? role::client : role::server;
   // Small caps make 1009 reachable with small inputs.
   options.max_message_size = (data[0] & 4) != 0 ? 1'000'000 : 16u * (data[0] >> 3);
-  const std::uint32_t seed = 0x9E3779B9u ^ (data[1] * 0x01000193u) ^ static_cast<std::uint32_t>(size);
-  const std::string_view stream(reinterpret_cast<const char*>(data + 2), size - 2);
+  std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const ringcast::fuzz::chunk_plan plan = ringcast::fuzz::chunk_plan::take(stream);
 
-  check(run(stream, options, 0) == run(stream, options, seed | 1));
+  check(run(stream, options, ringcast::fuzz::chunk_plan::whole()) == run(stream, options, plan));
   return 0;
 }

@@ -147,6 +147,18 @@ TEST(permessage_deflate, rfc7692_stored_and_bfinal_examples) {
   EXPECT_EQ(inflate_one(i, hex("f2 00 11 00 00")), "Hello");
 }
 
+// Bytes after a BFINAL block belong to a new stream. They used to be dropped unread, so a
+// message with garbage there passed as "Hello" and a second stream was silently lost.
+TEST(permessage_deflate, bytes_after_bfinal_are_decoded_not_dropped) {
+  inflater i(15, false);
+  std::string out;
+  EXPECT_EQ(i.inflate(hex("f3 48 cd c9 c9 07 00 ff fe ") + "garbage", out, 1000), inflate_status::corrupt);
+
+  inflater j(15, false);
+  EXPECT_EQ(inflate_one(j, hex("f3 48 cd c9 c9 07 00 f3 48 cd c9 c9 07 00")), "HelloHello");
+  EXPECT_EQ(inflate_one(j, hex("f2 00 11 00 00")), "Hello");
+}
+
 TEST(permessage_deflate, no_context_takeover_restarts_each_message) {
   deflater d(15, true);
   EXPECT_EQ(deflate_one(d, "Hello"), hex("f2 48 cd c9 c9 07 00"));
