@@ -39,7 +39,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
         shard, persistence::pg_connection::options{cfg_.database_url}, [this](bool up) {
           if (writer_) writer_->on_connection(up);
         });
-    writer_ = std::make_unique<persistence::batch_writer>(shard, *pg_, cfg_.writer);
+    writer_ = std::make_unique<persistence::batch_writer>(shard, *pg_, cfg_.writer, &stats_->writer);
     pg_->start();
   }
   if (cfg_.profile == "bench") {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "persistence/batch_writer.h"
 #include "reactor/server.h"
 #include "reactor/shard_stats.h"
 
@@ -29,6 +30,7 @@ struct broker_stats {
   counter deliveries{0};           // frames handed to sockets by broadcasts
   std::array<counter, 600> http_errors{};  // by status code
   std::array<counter, 16> ws_closes{};     // close codes 1000..1015 sent by us
+  persistence::writer_stats writer;        // the shard's group-commit writer (zero without a database)
 };
 
 // The counters of the shard calling (defined by the broker app that owns them).
