@@ -1,5 +1,7 @@
 #include "broker/broker_app.h"
 
+#include <cstdio>
+
 #include "broker/profiles.h"
 #include "broker/ws_connection.h"
 #include "protocol/http_response.h"
@@ -52,6 +54,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
 }
 
 broker_app::~broker_app() {
+  shard_.timers().cancel(drain_timer_);
   // The writer's pending callbacks reference the connection's results: writer first.
   writer_.reset();
   pg_.reset();
@@ -87,7 +90,20 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
 void broker_app::on_stop() noexcept {
   sio_engine_.close_all();
   if (echo_engine_) echo_engine_->close_all();
+  if (writer_ && !writer_->idle()) {
+    // The writer keeps committing (busy() holds the shard's loop) until it has answered every
+    // write it accepted, or until the drain timeout when the database is away.
+    std::fprintf(stderr, "ringcast: shard %u draining %zu accepted writes\n", shard_.id(), writer_->backlog());
+    drain_timer_ = shard_.timers().schedule_after(cfg_.db_drain_timeout, [this] {
+      drain_expired_ = true;
+      if (writer_ && !writer_->idle())
+        std::fprintf(stderr, "ringcast: shard %u drain timeout: %zu accepted writes not committed\n", shard_.id(),
+                     writer_->backlog());
+    });
+  }
 }
+
+bool broker_app::busy() const noexcept { return writer_ && !writer_->idle() && !drain_expired_; }
 
 void broker_app::on_held_closed(http_connection& hc) noexcept {
   sio_engine_.on_held_closed(hc);

@@ -216,6 +216,60 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
     }
   });
 
+  test('SIGTERM drains the writer: every accepted write is committed, then the process exits 0', async () => {
+    const server = await startServer('bench', ['--database-url', db.url, '--db-batch-max', '10', '--db-drain-timeout', '30000']);
+    let held;
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'drainer' } });
+      assert.equal((await persist(s, { conversation: 'drain-room', content: 'first', clientId: 'd-first' })).seq, 1);
+      // Hold the writer's batches on the conversation's lock, so that many writes are accepted
+      // and none committed when the stop comes.
+      held = await holdConversation(db, 'drain-room');
+      const n = 500;
+      for (let i = 0; i < n; i++) persist(s, { conversation: 'drain-room', content: `drain ${i}`, clientId: `d-${i}` }).catch(() => {});
+      await untilMetric(server, 'ringcast_db_backlog_rows', (v) => v === n);
+      const closed = new Promise((resolve) => s.once('disconnect', resolve));
+      process.kill(server.pid, 'SIGTERM');
+      // The server closes the connections on SIGTERM; only then may the batches go through.
+      await withTimeout(closed, 10_000, 'the server closing the connection on SIGTERM');
+      await held.release();
+      held = undefined;
+      const { code, signal, killed } = await server.stop();
+      assert.equal(killed, false, server.output());
+      assert.equal(code, 0, `exit ${code} ${signal}\n${server.output()}`);
+      const stored = await db.query("SELECT count(*)::int AS n FROM messages WHERE sender_id = 'drainer'");
+      assert.equal(stored[0].n, n + 1, 'accepted writes were lost on SIGTERM');
+      const order = await db.query(
+        "SELECT m.client_message_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.external_key = 'drain-room' ORDER BY m.seq");
+      assert.deepEqual(order.map((r) => r.client_message_id), ['d-first', ...Array.from({ length: n }, (_, i) => `d-${i}`)]);
+      await assertGapless(db);
+    } finally {
+      await held?.release();
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('SIGTERM with the database held: the drain gives up after --db-drain-timeout and exits 0', async () => {
+    const server = await startServer('bench', ['--database-url', db.url, '--db-drain-timeout', '300']);
+    let held;
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'stuck' } });
+      assert.equal((await persist(s, { conversation: 'stuck-room', content: 'first', clientId: 's-first' })).seq, 1);
+      held = await holdConversation(db, 'stuck-room');
+      for (let i = 0; i < 20; i++) persist(s, { conversation: 'stuck-room', content: `stuck ${i}`, clientId: `s-${i}` }).catch(() => {});
+      await untilMetric(server, 'ringcast_db_backlog_rows', (v) => v === 20);
+      const { code, killed } = await server.stop();
+      assert.equal(killed, false);
+      assert.equal(code, 0, server.output());
+      assert.match(server.output(), /drain timeout: \d+ accepted writes not committed/);
+    } finally {
+      await held?.release();
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
   test('readers: history by range and newest N, read marks and unread counts, the conversation list', async () => {
     const server = await startServer('bench', ['--database-url', db.url]);
     try {
