@@ -90,10 +90,13 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
 void broker_app::on_stop() noexcept {
   sio_engine_.close_all();
   if (echo_engine_) echo_engine_->close_all();
-  if (writer_ && !writer_->idle()) {
+  if (writer_) {
     // The writer keeps committing (busy() holds the shard's loop) until it has answered every
-    // write it accepted, or until the drain timeout when the database is away.
-    std::fprintf(stderr, "ringcast: shard %u draining %zu accepted writes\n", shard_.id(), writer_->backlog());
+    // write it accepted, or until the drain timeout when the database is away. The timer runs
+    // even when the writer is idle now: a write another shard posted before it stopped may
+    // still arrive.
+    if (!writer_->idle())
+      std::fprintf(stderr, "ringcast: shard %u draining %zu accepted writes\n", shard_.id(), writer_->backlog());
     drain_timer_ = shard_.timers().schedule_after(cfg_.db_drain_timeout, [this] {
       drain_expired_ = true;
       if (writer_ && !writer_->idle())

@@ -175,7 +175,7 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
 
   test('/metrics shows the writer: batches, rows, backlog gauges, refusals by cause', async () => {
     // A backlog of 2,000 bytes: the third held 700-byte write is refused by bytes, not rows.
-    const server = await startServer('bench', ['--database-url', db.url, '--db-backlog-bytes', '2000']);
+    const server = await startServer('bench', ['--database-url', db.url, '--db-backlog-bytes', '2000', ...LOAD_HEARTBEAT]);
     let held;
     try {
       const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'metered' } });
@@ -217,7 +217,7 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
   });
 
   test('SIGTERM drains the writer: every accepted write is committed, then the process exits 0', async () => {
-    const server = await startServer('bench', ['--database-url', db.url, '--db-batch-max', '10', '--db-drain-timeout', '30000']);
+    const server = await startServer('bench', ['--database-url', db.url, '--db-batch-max', '10', '--db-drain-timeout', '30000', ...LOAD_HEARTBEAT]);
     let held;
     try {
       const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'drainer' } });
@@ -251,7 +251,7 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
   });
 
   test('SIGTERM with the database held: the drain gives up after --db-drain-timeout and exits 0', async () => {
-    const server = await startServer('bench', ['--database-url', db.url, '--db-drain-timeout', '300']);
+    const server = await startServer('bench', ['--database-url', db.url, '--db-drain-timeout', '300', ...LOAD_HEARTBEAT]);
     let held;
     try {
       const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'stuck' } });
