@@ -1,9 +1,17 @@
 #pragma once
 // One PostgreSQL connection driven by a shard's io_uring: libpq in non-blocking pipeline mode,
 // its socket watched with poll requests, so a shard never blocks on the database. Work is sent
-// as units (one or more statements, optionally wrapped in BEGIN/COMMIT, ended by a pipeline
-// sync); their outcomes come back in order. When the connection drops, every unit in flight is
-// reported `lost` (it may or may not have committed) and the connection comes back with backoff.
+// as units (one or more statements, optionally wrapped in BEGIN/COMMIT, each followed by a flush
+// request so its results come back at once); their outcomes come back in order. When the
+// connection drops, every unit in flight is reported `lost` (it may or may not have committed)
+// and the connection comes back with backoff.
+//
+// Units in flight together share one pipeline sync point: the Sync is sent only when the last of
+// them has answered. In pipeline mode an error makes the server skip everything up to the next
+// Sync, so when a unit fails, every unit sent after it while it was in flight is reported
+// `aborted` (it never ran). A caller that resends the failed unit and the aborted ones in order
+// keeps its submission order across failures. After such a failure the connection ends the
+// aborted transaction block (ROLLBACK) before anything else runs.
 // Owned by one shard.
 #include <libpq-fe.h>
 
@@ -31,7 +39,8 @@ struct pg_statement {
 };
 
 struct pg_outcome {
-  enum class status : std::uint8_t { ok, failed, lost } state = status::ok;
+  // aborted: a unit sent earlier in the same pipeline segment failed; this one did not run.
+  enum class status : std::uint8_t { ok, failed, aborted, lost } state = status::ok;
   std::vector<pg_result> results;  // one per statement, BEGIN/COMMIT excluded, when ok
   std::string error;               // the server's message, when failed
   std::string sqlstate;            // its SQLSTATE code, when failed (e.g. "40P01")
@@ -39,6 +48,8 @@ struct pg_outcome {
 
 struct pg_unit {
   std::vector<pg_statement> statements;
+  // false: no BEGIN/COMMIT; the statements run in the pipeline's implicit transaction, which ends
+  // at the next sync point or is taken into the next unit's BEGIN (for reads only).
   bool transaction = true;
   reactor::unique_function<void(pg_outcome&)> done;
 };
@@ -69,6 +80,8 @@ class pg_connection {
   struct flight {
     pg_unit unit;
     pg_outcome outcome;
+    std::size_t expected = 0;  // results libpq yields for the unit (BEGIN and COMMIT included)
+    std::size_t seen = 0;
   };
 
   void connect();
@@ -79,6 +92,8 @@ class pg_connection {
   void flush_output();
   void drop(const char* why);
   void collect(PGresult* r);
+  bool send_statement(const char* sql, const pg_statement* st);
+  void sync_when_idle();
 
   reactor::shard& shard_;
   options opts_;
@@ -92,6 +107,9 @@ class pg_connection {
   std::chrono::milliseconds backoff_;
   reactor::timer_id retry_timer_{};
   std::deque<flight> in_flight_;
+  std::size_t syncs_pending_ = 0;  // Syncs sent whose PGRES_PIPELINE_SYNC has not been read
+  bool unsynced_ = false;          // units sent since the last Sync
+  bool rollback_needed_ = false;   // a statement failed inside BEGIN..COMMIT in this segment
   std::string last_error_;
 };
 

@@ -1,7 +1,5 @@
 #include "persistence/sequenced_batch.h"
 
-#include "protocol/utf8.h"
-
 #include "persistence/array_literal.h"
 #include "persistence/queries.h"
 #include "persistence/result_fields.h"
@@ -17,7 +15,9 @@ constexpr const char* create_conversations_sql =
 // firsts: one row per idempotency key.
 // existing: keys stored by earlier sends. fresh: the rest, numbered per conversation in input
 // order. bumped: reserves the numbers (and row-locks the conversations). The answer joins every
-// input row to its stored row.
+// input row to its stored row by the idempotency key (sender, client id), which is unique per
+// sender, not per conversation: when the stored row is in another conversation the input row is
+// a conflict (a reused client id, not a retry), and nothing is stored for it.
 constexpr const char* insert_sql = R"sql(
 WITH input AS (
   SELECT t.ord, c.id AS conversation_id, t.sender_type, t.sender_id, t.client_message_id, t.content,
@@ -31,7 +31,7 @@ firsts AS (
   SELECT * FROM input WHERE NOT later_copy
 ),
 existing AS (
-  SELECT m.id, m.seq, m.created_at, m.sender_type, m.sender_id, m.client_message_id
+  SELECT m.id, m.seq, m.created_at, m.conversation_id, m.sender_type, m.sender_id, m.client_message_id
   FROM messages m JOIN firsts f
     ON m.sender_type = f.sender_type AND m.sender_id = f.sender_id AND m.client_message_id = f.client_message_id
 ),
@@ -51,24 +51,19 @@ inserted AS (
   INSERT INTO messages (conversation_id, seq, sender_type, sender_id, client_message_id, content)
   SELECT f.conversation_id, b.base + f.n, f.sender_type, f.sender_id, f.client_message_id, f.content
   FROM fresh f JOIN bumped b ON b.id = f.conversation_id
-  RETURNING id, seq, created_at, sender_type, sender_id, client_message_id
+  RETURNING id, seq, created_at, conversation_id, sender_type, sender_id, client_message_id
 ),
 answers AS (
   SELECT inserted.*, false AS duplicate FROM inserted
   UNION ALL
   SELECT existing.*, true FROM existing
 )
-SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy
+SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy,
+       a.conversation_id <> i.conversation_id
 FROM input i JOIN answers a
   ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
 ORDER BY i.ord
 )sql";
-
-// What PostgreSQL's UTF8 encoding stores: strict UTF-8 (no overlong forms, surrogates, or code
-// points past U+10FFFF) and no NUL.
-bool storable_text(std::string_view s) noexcept {
-  return s.find('\0') == std::string_view::npos && protocol::is_valid_utf8(s);
-}
 
 }  // namespace
 
@@ -79,10 +74,6 @@ std::string_view validate(const persist_row& row) noexcept {
   if (row.conversation.size() > max_key_bytes || row.sender_id.size() > max_key_bytes ||
       row.client_message_id.size() > max_key_bytes)
     return "conversation, sender_id or client_message_id is too long";
-  if (!storable_text(row.conversation)) return "conversation is not UTF-8 text without NUL";
-  if (!storable_text(row.sender_id)) return "sender_id is not UTF-8 text without NUL";
-  if (!storable_text(row.client_message_id)) return "client_message_id is not UTF-8 text without NUL";
-  if (!storable_text(row.content)) return "content is not UTF-8 text without NUL";
   return {};
 }
 
@@ -103,12 +94,12 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows) {
 }
 
 std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows) {
-  if (!fields::has_shape(res, 4) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
+  if (!fields::has_shape(res, 5) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
   std::vector<persist_answer> out(rows);
   for (int i = 0; i < int(rows); ++i) {
     auto& a = out[std::size_t(i)];
     if (!fields::get(res, i, 0, a.id) || !fields::get(res, i, 1, a.seq) || !fields::get(res, i, 2, a.created_at_us) ||
-        !fields::get(res, i, 3, a.duplicate))
+        !fields::get(res, i, 3, a.duplicate) || !fields::get(res, i, 4, a.conflict))
       return std::nullopt;
   }
   return out;

@@ -31,6 +31,9 @@ struct persist_answer {
   std::int64_t seq = 0;
   std::int64_t created_at_us = 0;
   bool duplicate = false;  // stored by an earlier send with the same client message id
+  // The sender's client message id is already taken in another conversation: nothing was stored,
+  // and id/seq/created_at name that other row (the caller must not hand them to the client).
+  bool conflict = false;
 };
 
 // The longest conversation, sender_id and client_message_id validate() accepts: they are keys of
@@ -38,19 +41,22 @@ struct persist_answer {
 // client_message_id share one entry), and random text does not compress.
 inline constexpr std::size_t max_key_bytes = 1024;
 
-// Why the database would refuse this row, or empty when it is storable. One bad row fails its
-// whole batch, so the broker checks each row before it joins one: every field valid UTF-8
-// without NUL (a PostgreSQL text value holds neither), sender_type one of the four kinds, the
-// key fields at most max_key_bytes, conversation and client_message_id non-empty (the schema
-// would take an empty client id, but it would make every later send of that sender a "retry" of
-// the first).
+// Why the database would refuse this row's shape, or empty when it is acceptable: sender_type
+// one of the four kinds, the key fields at most max_key_bytes, conversation and
+// client_message_id non-empty (the schema would take an empty client id, but it would make every
+// later send of that sender a "retry" of the first). One bad row fails its whole batch (the
+// writer then sends each row alone and only the bad one fails), so the broker checks each row
+// before it joins one. Text encoding is not checked here: every field must also be UTF-8 without
+// NUL, which the broker checks with its protocol layer's validator (broker/persist_event.h),
+// keeping this layer free of protocol code.
 std::string_view validate(const persist_row& row) noexcept;
 
 // Two statements for one transaction: create the conversations first seen, then store the rows.
 std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows);
 
 // One answer per row, in row order; nullopt if the result does not have that shape. A row whose
-// client id came earlier in the same batch gets that row's answer with duplicate = true.
+// client id came earlier in the same batch gets that row's answer with duplicate = true (and
+// conflict = true when that row is in another conversation).
 std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows);
 
 }  // namespace ringcast::persistence

@@ -128,7 +128,8 @@ void shard::run() {
 }
 
 bool shard::finished() const noexcept {
-  return stopping_ && stats_.read(stats_.live_connections) == 0 && !accept_armed_ && reap_.empty();
+  return stopping_ && stats_.read(stats_.live_connections) == 0 && !accept_armed_ && reap_.empty() &&
+         !(app_ && app_->busy());
 }
 
 void shard::wait_for_events() {

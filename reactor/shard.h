@@ -37,6 +37,9 @@ class shard_app {
   virtual std::unique_ptr<connection_handler> on_accept(connection& c) = 0;
   // The server is stopping: called once, before every connection gets on_shutdown and closes.
   virtual void on_stop() noexcept {}
+  // While stopping, true keeps the loop running after the last connection has closed: work the
+  // app accepted is still finishing (a database writer draining). The app bounds how long.
+  virtual bool busy() const noexcept { return false; }
 };
 
 class shard {

@@ -152,6 +152,15 @@ const std::vector<option_spec>& specs() {
        "accepted writes a shard holds while the database is slow or away; past it sends get a retryable error "
        "(default 50000)",
        [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.app.writer.max_backlog, 1, 10'000'000); }},
+      {"db-backlog-bytes", "RINGCAST_DB_BACKLOG_BYTES", "BYTES",
+       "bytes of accepted writes a shard holds while the database is slow or away; past it sends get a retryable "
+       "error (default 67108864)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.writer.max_backlog_bytes, 1, std::size_t{1} << 40);
+       }},
+      {"db-drain-timeout", "RINGCAST_DB_DRAIN_TIMEOUT", "MS",
+       "on SIGTERM, how long a shard keeps committing the writes it accepted before it exits (default 5000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.db_drain_timeout); }},
       {"db-pipeline", "RINGCAST_DB_PIPELINE", "N", "batches in flight per shard connection (default 2)",
        [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.app.writer.max_in_flight, 1, 64); }},
       {"no-ws-deflate", "RINGCAST_NO_WS_DEFLATE", "", "decline permessage-deflate on WebSocket connections",

@@ -34,7 +34,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
                        up ? "connected" : "unreachable; writes wait in the backlog, reconnecting");
           if (writer_) writer_->on_connection(up);
         });
-    writer_ = std::make_unique<persistence::batch_writer>(shard, *pg_, cfg_.writer);
+    writer_ = std::make_unique<persistence::batch_writer>(shard, *pg_, cfg_.writer, &cfg_.metrics->writer(shard.id()));
     pg_->start();
   }
   if (cfg_.profile == "bench") {
@@ -47,6 +47,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
 }
 
 broker_app::~broker_app() {
+  shard_.timers().cancel(drain_timer_);
   // The writer's pending callbacks reference the connection's results: writer first.
   writer_.reset();
   pg_.reset();
@@ -89,7 +90,23 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
 void broker_app::on_stop() noexcept {
   sio_engine_.close_all();
   if (echo_engine_) echo_engine_->close_all();
+  if (writer_) {
+    // The writer keeps committing (busy() holds the shard's loop) until it has answered every
+    // write it accepted, or until the drain timeout when the database is away. The timer runs
+    // even when the writer is idle now: a write another shard posted before it stopped may
+    // still arrive.
+    if (!writer_->idle())
+      std::fprintf(stderr, "ringcast: shard %u draining %zu accepted writes\n", shard_.id(), writer_->backlog());
+    drain_timer_ = shard_.timers().schedule_after(cfg_.db_drain_timeout, [this] {
+      drain_expired_ = true;
+      if (writer_ && !writer_->idle())
+        std::fprintf(stderr, "ringcast: shard %u drain timeout: %zu accepted writes not committed\n", shard_.id(),
+                     writer_->backlog());
+    });
+  }
 }
+
+bool broker_app::busy() const noexcept { return writer_ && !writer_->idle() && !drain_expired_; }
 
 void broker_app::on_held_closed(http_connection& hc) noexcept {
   sio_engine_.on_held_closed(hc);

@@ -40,6 +40,8 @@ struct app_config {
   // Empty: no database (persisting events answer "unavailable"). Each shard opens one connection.
   std::string database_url;
   persistence::batch_writer::options writer;
+  // On stop, how long a shard keeps running to commit the writes it accepted.
+  std::chrono::milliseconds db_drain_timeout{5000};
 };
 
 class broker_app final : public reactor::shard_app, public http_service {
@@ -52,6 +54,7 @@ class broker_app final : public reactor::shard_app, public http_service {
                       std::string_view rest) override;
   void on_held_closed(http_connection& hc) noexcept override;
   void on_stop() noexcept override;
+  bool busy() const noexcept override;
 
   sio_server& sio() noexcept { return sio_; }
   broker_stats& stats() noexcept override { return *stats_; }
@@ -72,6 +75,8 @@ class broker_app final : public reactor::shard_app, public http_service {
   std::unique_ptr<persistence::pg_connection> pg_;
   std::unique_ptr<persistence::batch_writer> writer_;
   bool ever_connected_ = false;
+  reactor::timer_id drain_timer_{};
+  bool drain_expired_ = false;
 };
 
 std::unique_ptr<reactor::shard_app> make_broker_app(reactor::shard& s, const app_config& cfg);

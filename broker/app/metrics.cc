@@ -5,9 +5,9 @@
 namespace ringcast::broker {
 namespace {
 
-class writer {
+class text_writer {
  public:
-  explicit writer(std::string& out) : out_(out) {}
+  explicit text_writer(std::string& out) : out_(out) {}
   void family(std::string_view name, std::string_view type, std::string_view help) {
     out_ += "# HELP ringcast_";
     out_ += name;
@@ -42,7 +42,7 @@ class writer {
 
 std::string metrics_registry::render() const {
   std::string out;
-  writer w(out);
+  text_writer w(out);
   auto sum = [&](auto field) {
     std::uint64_t total = 0;
     for (unsigned i = 0; i < shards_; ++i) total += reactor::shard_stats::read(stats_[i].*field);
@@ -85,6 +85,28 @@ std::string metrics_registry::render() const {
   one("socketio_connect_refused_total", "counter", "CONNECT_ERROR answers.", &broker_stats::sio_connect_refused);
   one("broadcasts_total", "counter", "Room broadcasts started on this server.", &broker_stats::broadcasts);
   one("deliveries_total", "counter", "Broadcast frames handed to recipients.", &broker_stats::deliveries);
+
+  using W = persistence::writer_stats;
+  auto db_sum = [&](persistence::writer_figure W::*field) {
+    std::uint64_t total = 0;
+    for (unsigned i = 0; i < shards_; ++i) total += (writers_[i].*field).get();
+    return total;
+  };
+  auto db = [&](std::string_view name, std::string_view type, std::string_view help, persistence::writer_figure W::*field) {
+    w.family(name, type, help);
+    w.sample(name, db_sum(field));
+  };
+  db("db_batches_total", "counter", "Group-commit transactions sent.", &W::batches);
+  db("db_rows_total", "counter", "Rows sent in group-commit transactions (resent ones again).", &W::rows);
+  db("db_backlog_rows", "gauge", "Accepted writes not answered yet.", &W::backlog_rows);
+  db("db_backlog_bytes", "gauge", "Bytes of the accepted writes not answered yet.", &W::backlog_bytes);
+  db("db_resent_batches_total", "counter", "Batches sent again after a failure, an abort or a lost connection.",
+     &W::resent_batches);
+  db("db_conflicts_total", "counter", "Writes refused: clientId already used in another conversation.", &W::conflicts);
+  db("db_failed_total", "counter", "Writes answered with a permanent database failure.", &W::failed);
+  w.family("db_refused_total", "counter", "Writes refused because the backlog was full, by limit.");
+  w.sample("db_refused_total", db_sum(&W::refused_rows), "cause", "rows");
+  w.sample("db_refused_total", db_sum(&W::refused_bytes), "cause", "bytes");
 
   // Counters kept per label value (an array indexed by code): one sample per non-zero value.
   auto by_label = [&](std::string_view name, std::string_view help, std::string_view label, auto array_field,

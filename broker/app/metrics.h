@@ -5,14 +5,18 @@
 #include <string>
 
 #include "broker/stats/broker_stats.h"
+#include "persistence/batch_writer.h"
 #include "reactor/server.h"
 
 namespace ringcast::broker {
 
 class metrics_registry {
  public:
-  explicit metrics_registry(unsigned shards) : shards_(shards), stats_(new broker_stats[shards]) {}
+  explicit metrics_registry(unsigned shards)
+      : shards_(shards), stats_(new broker_stats[shards]), writers_(new persistence::writer_stats[shards]) {}
   broker_stats& shard(unsigned i) noexcept { return stats_[i]; }
+  // Shard i's group-commit writer figures (zero without a database).
+  persistence::writer_stats& writer(unsigned i) noexcept { return writers_[i]; }
   // The reactor counters to include; set before the shards start.
   void attach(const reactor::server* net) noexcept { net_ = net; }
   std::string render() const;
@@ -20,6 +24,7 @@ class metrics_registry {
  private:
   unsigned shards_;
   std::unique_ptr<broker_stats[]> stats_;
+  std::unique_ptr<persistence::writer_stats[]> writers_;
   const reactor::server* net_ = nullptr;
 };
 

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 
 #include "broker/app/broker_app.h"
+#include "protocol/utf8.h"
 
 namespace ringcast::broker {
 namespace {
@@ -25,6 +26,7 @@ boost::json::array error_args(std::string_view code, std::string_view message, b
 }
 
 boost::json::array result_args(const persistence::persist_result& r) {
+  if (r.state == persistence::persist_result::status::conflict) return error_args("conflict", r.error, false);
   if (r.state != persistence::persist_result::status::ok) return error_args("write_failed", r.error, false);
   boost::json::object o;
   o["id"] = r.answer.id;
@@ -60,6 +62,10 @@ const std::string* content_text(const boost::json::value& v, const std::vector<s
   return nullptr;
 }
 
+bool storable_text(std::string_view s) noexcept {
+  return s.find('\0') == std::string_view::npos && protocol::is_valid_utf8(s);
+}
+
 const std::string* string_field(const boost::json::object& o, std::string_view key, std::string& holder) {
   const auto* v = o.if_contains(key);
   if (!v || !v->is_string()) return nullptr;
@@ -68,6 +74,15 @@ const std::string* string_field(const boost::json::object& o, std::string_view k
 }
 
 }  // namespace
+
+std::string_view check_persist_row(const persistence::persist_row& row) noexcept {
+  if (auto why = persistence::validate(row); !why.empty()) return why;
+  if (!storable_text(row.conversation)) return "conversation is not UTF-8 text without NUL";
+  if (!storable_text(row.sender_id)) return "sender_id is not UTF-8 text without NUL";
+  if (!storable_text(row.client_message_id)) return "client_message_id is not UTF-8 text without NUL";
+  if (!storable_text(row.content)) return "content is not UTF-8 text without NUL";
+  return {};
+}
 
 unsigned conversation_owner(std::string_view conversation, unsigned shards) noexcept {
   // FNV-1a: stable across runs and builds, unlike std::hash.
@@ -105,7 +120,7 @@ void handle_persist(broker_app& app, sio_socket& s, const boost::json::array& ar
   persistence::persist_row row{*conversation, "customer", std::move(sender), *client_id, *content};
   // What PostgreSQL would refuse (bad UTF-8, NUL, oversized keys) is refused here, before it can
   // spoil a batch of other people's writes.
-  if (auto why = persistence::validate(row); !why.empty()) return refuse("invalid_argument", why, false);
+  if (auto why = check_persist_row(row); !why.empty()) return refuse("invalid_argument", why, false);
   reply_to to{here.id(), s.session_id(), s.nsp(), ack_id};
   const broker_apps& apps = app.wiring().apps;
   here.post(conversation_owner(*conversation, here.count()),

@@ -38,6 +38,9 @@ void run(persistence::pg_connection& pg, const persistence::query& q, reply_to r
   unit.statements.push_back({q.sql, q.params.values});
   unit.done = [reply = std::move(reply), next = std::move(next)](pg_outcome& o) mutable {
     if (o.state == pg_outcome::status::lost) return reply(error("unavailable", "the database went away; retry", true));
+    // A write pipelined ahead of this read failed, so the read never ran; it would succeed now.
+    if (o.state == pg_outcome::status::aborted)
+      return reply(error("unavailable", "the query was cancelled by an earlier failure; retry", true));
     if (o.state == pg_outcome::status::failed || o.results.empty()) return reply(error("query_failed", o.error, false));
     next(o.results[0].get(), reply);
   };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, withTimeout } from './harness.mjs';
 import { startPostgres } from './postgres.mjs';
+import pg from 'pg';
 
 const ACK_TIMEOUT_MS = 30_000;
 // Under load the test's own Node process answers pings late; heartbeats stay short enough to
@@ -38,6 +39,39 @@ async function persistAll(socket, conversationOf, ids, window = 64, onAck = () =
   }
   await Promise.all(Array.from({ length: window }, worker));
   return acks;
+}
+
+function metric(text, name) {
+  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+  return line ? Number(line.slice(name.length + 1)) : undefined;
+}
+
+// Polls /metrics until `name` satisfies `pred` (a condition, not a fixed delay).
+async function untilMetric(server, name, pred, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = metric(await (await fetch(`${server.url}/metrics`)).text(), name);
+    if (last !== undefined && pred(last)) return last;
+    await sleep(10);
+  }
+  throw new Error(`${name} stayed at ${last}`);
+}
+
+// A transaction of its own holding the conversation's row lock: the writer's batches for it
+// wait (uncommitted) until release().
+async function holdConversation(db, key) {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query('BEGIN');
+  const rows = (await client.query('SELECT id FROM conversations WHERE external_key = $1 FOR UPDATE', [key])).rows;
+  assert.equal(rows.length, 1, `conversation ${key} does not exist yet`);
+  return {
+    async release() {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
 }
 
 async function assertGapless(db) {
@@ -104,6 +138,133 @@ describe(`persist against ${serverKind}`, { skip: isReference && 'the reference 
       const rows = await db.query("SELECT client_message_id, content FROM messages WHERE sender_id = 'bad-input'");
       assert.deepEqual(rows, [{ client_message_id: 'good', content: 'fine ✓' }]);
     } finally {
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('a clientId reused in another conversation is a conflict; in the same conversation a duplicate', async () => {
+    const server = await startServer('bench', ['--database-url', db.url]);
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'reuser' } });
+      const first = await persist(s, { conversation: 'conflict-a', content: 'original', clientId: 'same-id' });
+      assert.equal(first.seq, 1);
+      const again = await persist(s, { conversation: 'conflict-a', content: 'original', clientId: 'same-id' });
+      assert.equal(again.duplicate, true);
+      assert.equal(again.id, first.id);
+      const other = await persist(s, { conversation: 'conflict-b', content: 'new content', clientId: 'same-id' });
+      assert.equal(other.error?.code, 'conflict', JSON.stringify(other));
+      assert.equal(other.error.retryable, false);
+      assert.equal(typeof other.error.message, 'string');
+      assert.equal(other.id, undefined);
+      // Nothing was stored for it, and conflict-b's numbering is untouched.
+      const next = await persist(s, { conversation: 'conflict-b', content: 'later', clientId: 'other-id' });
+      assert.equal(next.seq, 1);
+      const rows = await db.query("SELECT content FROM messages WHERE sender_id = 'reuser' ORDER BY content");
+      assert.deepEqual(rows.map((r) => r.content), ['later', 'original']);
+      // Another sender may use the same clientId anywhere.
+      const t = await connect(server.url, { transports: ['websocket'], auth: { userId: 'someone-else' } });
+      assert.equal((await persist(t, { conversation: 'conflict-b', content: 'x', clientId: 'same-id' })).seq, 2);
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.equal(metric(text, 'ringcast_db_conflicts_total'), 1);
+    } finally {
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('/metrics shows the writer: batches, rows, backlog gauges, refusals by cause', async () => {
+    // A backlog of 2,000 bytes: the third held 700-byte write is refused by bytes, not rows.
+    const server = await startServer('bench', ['--database-url', db.url, '--db-backlog-bytes', '2000', ...LOAD_HEARTBEAT]);
+    let held;
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'metered' } });
+      assert.equal((await persist(s, { conversation: 'metered', content: 'first', clientId: 'm-0' })).seq, 1);
+      let text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.ok(metric(text, 'ringcast_db_batches_total') >= 1);
+      assert.equal(metric(text, 'ringcast_db_rows_total'), 1);
+      assert.equal(metric(text, 'ringcast_db_backlog_rows'), 0);
+      assert.equal(metric(text, 'ringcast_db_backlog_bytes'), 0);
+      assert.equal(metric(text, 'ringcast_db_resent_batches_total'), 0);
+      assert.equal(metric(text, 'ringcast_db_refused_total{cause="rows"}'), 0);
+      assert.equal(metric(text, 'ringcast_db_refused_total{cause="bytes"}'), 0);
+
+      held = await holdConversation(db, 'metered');
+      const body = (id) => ({ conversation: 'metered', content: 'x'.repeat(700 - 'metered'.length - 'customer'.length - 'metered'.length - id.length), clientId: id });
+      const pending = [persist(s, body('m-1')), persist(s, body('m-2'))];
+      await untilMetric(server, 'ringcast_db_backlog_rows', (v) => v === 2);
+      text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.equal(metric(text, 'ringcast_db_backlog_bytes'), 1400);
+      const refused = await persist(s, body('m-3'));
+      assert.equal(refused.error?.code, 'overloaded');
+      assert.equal(refused.error.retryable, true);
+      text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.equal(metric(text, 'ringcast_db_refused_total{cause="bytes"}'), 1);
+      assert.equal(metric(text, 'ringcast_db_refused_total{cause="rows"}'), 0);
+      await held.release();
+      held = undefined;
+      const acks = await Promise.all(pending);
+      assert.deepEqual(acks.map((a) => a.seq), [2, 3]);
+      await untilMetric(server, 'ringcast_db_backlog_rows', (v) => v === 0);
+      text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.equal(metric(text, 'ringcast_db_backlog_bytes'), 0);
+      assert.equal(metric(text, 'ringcast_db_rows_total'), 3);
+    } finally {
+      await held?.release();
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('SIGTERM drains the writer: every accepted write is committed, then the process exits 0', async () => {
+    const server = await startServer('bench', ['--database-url', db.url, '--db-batch-max', '10', '--db-drain-timeout', '30000', ...LOAD_HEARTBEAT]);
+    let held;
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'drainer' } });
+      assert.equal((await persist(s, { conversation: 'drain-room', content: 'first', clientId: 'd-first' })).seq, 1);
+      // Hold the writer's batches on the conversation's lock, so that many writes are accepted
+      // and none committed when the stop comes.
+      held = await holdConversation(db, 'drain-room');
+      const n = 500;
+      for (let i = 0; i < n; i++) persist(s, { conversation: 'drain-room', content: `drain ${i}`, clientId: `d-${i}` }).catch(() => {});
+      await untilMetric(server, 'ringcast_db_backlog_rows', (v) => v === n);
+      const closed = new Promise((resolve) => s.once('disconnect', resolve));
+      process.kill(server.pid, 'SIGTERM');
+      // The server closes the connections on SIGTERM; only then may the batches go through.
+      await withTimeout(closed, 10_000, 'the server closing the connection on SIGTERM');
+      await held.release();
+      held = undefined;
+      const { code, signal, killed } = await server.stop();
+      assert.equal(killed, false, server.output());
+      assert.equal(code, 0, `exit ${code} ${signal}\n${server.output()}`);
+      const stored = await db.query("SELECT count(*)::int AS n FROM messages WHERE sender_id = 'drainer'");
+      assert.equal(stored[0].n, n + 1, 'accepted writes were lost on SIGTERM');
+      const order = await db.query(
+        "SELECT m.client_message_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.external_key = 'drain-room' ORDER BY m.seq");
+      assert.deepEqual(order.map((r) => r.client_message_id), ['d-first', ...Array.from({ length: n }, (_, i) => `d-${i}`)]);
+      await assertGapless(db);
+    } finally {
+      await held?.release();
+      closeClients();
+      await stopServer(server);
+    }
+  });
+
+  test('SIGTERM with the database held: the drain gives up after --db-drain-timeout and exits 0', async () => {
+    const server = await startServer('bench', ['--database-url', db.url, '--db-drain-timeout', '300', ...LOAD_HEARTBEAT]);
+    let held;
+    try {
+      const s = await connect(server.url, { transports: ['websocket'], auth: { userId: 'stuck' } });
+      assert.equal((await persist(s, { conversation: 'stuck-room', content: 'first', clientId: 's-first' })).seq, 1);
+      held = await holdConversation(db, 'stuck-room');
+      for (let i = 0; i < 20; i++) persist(s, { conversation: 'stuck-room', content: `stuck ${i}`, clientId: `s-${i}` }).catch(() => {});
+      await untilMetric(server, 'ringcast_db_backlog_rows', (v) => v === 20);
+      const { code, killed } = await server.stop();
+      assert.equal(killed, false);
+      assert.equal(code, 0, server.output());
+      assert.match(server.output(), /drain timeout: \d+ accepted writes not committed/);
+    } finally {
+      await held?.release();
       closeClients();
       await stopServer(server);
     }

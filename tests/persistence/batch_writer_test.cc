@@ -100,6 +100,7 @@ class writer_app final : public reactor::shard_app {
   }
 
   std::unique_ptr<reactor::connection_handler> on_accept(reactor::connection&) override { return nullptr; }
+  batch_writer& writer() { return *writer_; }
 
   // Submits `n` writes, `chunk` per loop iteration (a task posted to this shard for the rest),
   // as client requests arriving over many reads would.
@@ -115,21 +116,31 @@ class writer_app final : public reactor::shard_app {
     }
   }
 
+  // Submits the given rows now, in order, in one loop iteration.
+  void submit_rows(const std::vector<persist_row>& rows) {
+    for (const auto& r : rows) submit_row(r);
+    std::lock_guard lock(h_.m);
+    ++log_.commands_done;
+    h_.cv.notify_all();
+  }
+
  private:
   void submit_one() {
+    const std::string me = "s" + std::to_string(shard_.id());
+    // Three conversations per shard: the broker routes a conversation to one owner shard.
+    submit_row({me + "-conv-" + std::to_string(next_ % 3), "customer", me + "-user",
+                me + "-write-" + std::to_string(next_), "content " + std::to_string(next_) + " of " + me});
+    ++next_;
+  }
+
+  void submit_row(persist_row row) {
     std::size_t index;
-    persist_row row;
     {
       std::lock_guard lock(h_.m);
       index = log_.rows.size();
-      const std::string me = "s" + std::to_string(shard_.id());
-      // Three conversations per shard: the broker routes a conversation to one owner shard.
-      row = {me + "-conv-" + std::to_string(next_ % 3), "customer", me + "-user",
-             me + "-write-" + std::to_string(next_), "content " + std::to_string(next_) + " of " + me};
       log_.rows.push_back(row);
       log_.results.emplace_back();
     }
-    ++next_;
     const bool accepted = writer_->submit(std::move(row), [this, index](const persist_result& r) {
       std::lock_guard lock(h_.m);
       log_.results[index] = r;
@@ -350,6 +361,139 @@ TEST(batch_writer, a_database_outage_loses_and_duplicates_nothing) {
   }
   auto db = test::connect(pg.url());
   expect_stored_exactly_once(db.get(), h);
+}
+
+
+// A trigger that fails the first insert of a row whose content contains 'fail-once' with a
+// serialization failure (a transient error the writer retries); the sequence outlives the
+// rollback, so the retry passes.
+void install_fail_once(PGconn* db) {
+  test::exec_ok(db, R"sql(
+    CREATE SEQUENCE fail_once_seq;
+    CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.content LIKE '%fail-once%' AND nextval('fail_once_seq') = 1 THEN
+        RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER fail_once BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION fail_once();
+  )sql");
+}
+
+persist_row conv_row(const std::string& conversation, const std::string& id, const std::string& content = {}) {
+  return {conversation, "customer", "orderly", id, content.empty() ? "content of " + id : content};
+}
+
+// Batch 1 (one row, sent at once) fails while batch 2 (three rows, two of them in the same
+// conversation) is already pipelined behind it. Batch 2 must not commit ahead of batch 1's retry:
+// seq follows submission order in every conversation.
+TEST(batch_writer, a_failed_batch_and_the_one_pipelined_behind_it_keep_submission_order) {
+  const std::string url = test::fresh_database();
+  auto db = test::connect(url);
+  apply_migrations(db.get());
+  install_fail_once(db.get());
+  harness h;
+  batch_writer::options opts;
+  opts.max_batch = 3;
+  opts.max_in_flight = 2;
+  opts.max_wait = std::chrono::seconds(1);  // batch 2 leaves because it is full, not by time
+  auto srv = start_shards(h, url, opts);
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].connected; }, 30s));
+  // r0 goes alone at once (nothing in flight); r1..r3 fill batch 2, sent while r0 is in flight;
+  // r4 waits for a later batch.
+  h.send(0, [](writer_app& app) {
+    app.submit_rows({conv_row("order-a", "r0", "r0 fail-once"), conv_row("order-b", "r1"), conv_row("order-a", "r2"),
+                     conv_row("order-a", "r3"), conv_row("order-b", "r4")});
+  });
+  const bool all = h.wait_for([&] { return h.answered() == 5; });
+  srv->stop();
+  srv->join();
+  ASSERT_TRUE(all) << h.answered() << " of 5 answered";
+  EXPECT_GE(std::stoll(test::scalar(db.get(), "SELECT last_value FROM fail_once_seq")), 2) << "no failure was injected";
+  EXPECT_GE(h.logs[0].stats.resent_batches, 2u) << "the failed batch and the aborted one behind it";
+  EXPECT_GE(h.logs[0].stats.batches, 4u);
+  expect_stored_exactly_once(db.get(), h);  // includes: seq == submission order per conversation
+}
+
+// A row PostgreSQL refuses (here invalid UTF-8, which the broker would have refused before)
+// fails alone: the others of its batch are retried one by one and commit in order, and the
+// connection stays usable for the next batches.
+TEST(batch_writer, a_row_the_database_refuses_fails_alone_and_the_others_commit_in_order) {
+  const std::string url = test::fresh_database();
+  auto db = test::connect(url);
+  apply_migrations(db.get());
+  harness h;
+  batch_writer::options opts;
+  opts.max_batch = 3;
+  opts.max_wait = std::chrono::seconds(1);
+  auto srv = start_shards(h, url, opts);
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].connected; }, 30s));
+  h.send(0, [](writer_app& app) {
+    app.submit_rows({conv_row("refuse", "g0"), conv_row("refuse", "bad", "not \xFF UTF-8"), conv_row("refuse", "g1"),
+                     conv_row("refuse", "g2"), conv_row("refuse", "g3")});
+  });
+  ASSERT_TRUE(h.wait_for([&] { return h.answered() == 5; }));
+  h.send(0, [](writer_app& app) { app.submit_rows({conv_row("refuse", "g4")}); });
+  const bool all = h.wait_for([&] { return h.answered() == 6; });
+  srv->stop();
+  srv->join();
+  ASSERT_TRUE(all);
+  const auto& log = h.logs[0];
+  std::int64_t expected_seq = 0;
+  for (std::size_t i = 0; i < log.rows.size(); ++i) {
+    ASSERT_TRUE(log.results[i]);
+    const auto& r = *log.results[i];
+    if (log.rows[i].client_message_id == "bad") {
+      EXPECT_EQ(r.state, persist_result::status::failed);
+      EXPECT_NE(r.error.find("UTF8"), std::string::npos) << r.error;
+      continue;
+    }
+    ASSERT_EQ(r.state, persist_result::status::ok) << log.rows[i].client_message_id << ": " << r.error;
+    EXPECT_EQ(r.answer.seq, ++expected_seq) << log.rows[i].client_message_id;
+  }
+  EXPECT_EQ(log.stats.failed, 1u);
+  EXPECT_EQ(test::scalar(db.get(), "SELECT count(*) FROM messages"), "5");
+}
+
+// With the database unreachable nothing leaves the queue: the bytes bound refuses the write that
+// would pass it, counts it by cause, and the gauges show what is held.
+TEST(batch_writer, the_backlog_is_bounded_by_bytes_too) {
+  harness h;
+  batch_writer::options opts;
+  const persist_row sample = conv_row("bytes", "id-00", std::string(1000, 'x'));
+  const std::size_t size = batch_writer::row_bytes(sample);
+  opts.max_backlog_bytes = 10 * size + size / 2;  // room for ten rows and a half
+  // Nothing listens on port 1: the connection stays in backoff.
+  auto srv = start_shards(h, "postgresql://127.0.0.1:1/none?connect_timeout=1", opts);
+  std::vector<persist_row> rows;
+  for (int i = 0; i < 15; ++i) {
+    auto r = sample;
+    r.client_message_id = "id-" + std::string(i < 10 ? "0" : "") + std::to_string(i);
+    rows.push_back(r);
+  }
+  h.send(0, [rows](writer_app& app) { app.submit_rows(rows); });
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].commands_done == 1; }));
+  writer_stats during;
+  h.send(0, [&h, &during](writer_app& app) {
+    std::lock_guard lock(h.m);
+    during = app.writer().stats();
+    ++h.logs[0].commands_done;
+    h.cv.notify_all();
+  });
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].commands_done == 2; }));
+  srv->stop();
+  srv->join();
+  const auto& log = h.logs[0];
+  EXPECT_EQ(log.rows.size(), 10u);
+  EXPECT_EQ(log.refused, 5u);
+  EXPECT_EQ(log.backlog_at_refusal, 10u);
+  EXPECT_FALSE(log.backlog_at_last_accept_after_refusal);
+  EXPECT_EQ(during.refused, 5u);
+  EXPECT_EQ(during.refused_bytes, 5u);
+  EXPECT_EQ(during.refused_rows, 0u);
+  EXPECT_EQ(during.backlog_rows, 10u);
+  EXPECT_EQ(during.backlog_bytes, 10 * size);
 }
 
 }  // namespace

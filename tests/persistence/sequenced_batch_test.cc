@@ -183,6 +183,51 @@ TEST(sequenced_batch, the_same_client_id_from_different_senders_is_three_message
   EXPECT_EQ(count(c.get(), "messages"), 3);
 }
 
+// The idempotency key is (sender, client id), unique per sender across conversations: a client id
+// the sender already used in another conversation is not a retry of that message, so it must not
+// be answered as its duplicate (the new content would be dropped silently) but as a conflict, with
+// nothing stored and no number consumed. In the same conversation it stays an idempotent retry.
+TEST(sequenced_batch, a_client_id_reused_in_another_conversation_is_a_conflict) {
+  auto c = test::fresh_migrated_connection();
+  auto first = store_ok(c.get(), std::vector{row("conv-a", "reused")});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_FALSE(first[0].conflict);
+
+  auto elsewhere = row("conv-b", "reused");
+  elsewhere.content = "different content in another conversation";
+  auto answers = store_ok(c.get(), std::vector{row("conv-b", "fresh"), elsewhere, row("conv-a", "reused"),
+                                               row("conv-b", "after")});
+  ASSERT_EQ(answers.size(), 4u);
+  EXPECT_FALSE(answers[0].conflict);
+  EXPECT_EQ(answers[0].seq, 1);
+  EXPECT_TRUE(answers[1].conflict);
+  EXPECT_FALSE(answers[2].conflict);  // the same conversation: a retry
+  EXPECT_TRUE(answers[2].duplicate);
+  EXPECT_EQ(answers[2].id, first[0].id);
+  EXPECT_EQ(answers[2].seq, 1);
+  EXPECT_FALSE(answers[3].conflict);
+  EXPECT_EQ(answers[3].seq, 2);  // the conflicting row consumed no number
+  EXPECT_EQ(count(c.get(), "messages"), 3);
+  EXPECT_EQ(last_seq(c.get(), "conv-b"), 2);
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM messages WHERE content = '" + elsewhere.content + "'"), "0");
+  EXPECT_EQ(stored(c.get())[first[0].id].content, "content of reused");
+
+  // Within one batch: the first copy is stored, a later copy in another conversation conflicts,
+  // a later copy in the same conversation is its duplicate.
+  auto in_batch = store_ok(c.get(), std::vector{row("conv-c", "twice"), row("conv-d", "twice"), row("conv-c", "twice")});
+  ASSERT_EQ(in_batch.size(), 3u);
+  EXPECT_FALSE(in_batch[0].conflict);
+  EXPECT_FALSE(in_batch[0].duplicate);
+  EXPECT_TRUE(in_batch[1].conflict);
+  EXPECT_FALSE(in_batch[2].conflict);
+  EXPECT_TRUE(in_batch[2].duplicate);
+  EXPECT_EQ(in_batch[2].id, in_batch[0].id);
+  EXPECT_EQ(count(c.get(), "messages"), 4);
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM conversations c JOIN messages m ON m.conversation_id = c.id"
+                            " WHERE c.external_key = 'conv-d'"),
+            "0");
+}
+
 TEST(sequenced_batch, a_conversation_key_seen_for_the_first_time_is_created) {
   auto c = test::fresh_migrated_connection();
   auto known = parse_conversation_ref(test::run(c.get(), find_or_create_conversation("known")).get());
@@ -268,10 +313,13 @@ TEST(sequenced_batch, the_parser_rejects_a_result_of_another_shape) {
   auto c = test::fresh_migrated_connection();
   auto one = exec_ok(c.get(), "SELECT 1");
   EXPECT_FALSE(parse_sequenced_batch(one.get(), 1));
-  auto shaped = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true");
+  // The answer shape: id, seq, created_at, duplicate, conflict.
+  auto shaped = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true, false");
   EXPECT_TRUE(parse_sequenced_batch(shaped.get(), 1));
   EXPECT_FALSE(parse_sequenced_batch(shaped.get(), 2));  // one answer per row or none
-  auto null_seq = exec_ok(c.get(), "SELECT gen_random_uuid(), NULL::bigint, 2::bigint, true");
+  auto without_conflict = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true");
+  EXPECT_FALSE(parse_sequenced_batch(without_conflict.get(), 1));
+  auto null_seq = exec_ok(c.get(), "SELECT gen_random_uuid(), NULL::bigint, 2::bigint, true, false");
   EXPECT_FALSE(parse_sequenced_batch(null_seq.get(), 1));
   EXPECT_FALSE(parse_sequenced_batch(nullptr, 0));
 }

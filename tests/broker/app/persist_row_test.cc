@@ -1,6 +1,7 @@
 // Array literals and row validation: the exact encoding, a round trip of hostile text through a
-// real PostgreSQL and the sequenced batch, and proof that what validate() refuses is what the
-// server would refuse, and what it accepts the server stores.
+// real PostgreSQL and the sequenced batch, and proof that what the broker's row check (validate()
+// plus text encoding) refuses is what the server would refuse, and what it accepts the server
+// stores.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/app/persist_event.h"
 #include "persistence/array_literal.h"
 #include "tests/persistence/pg_test_support.h"
 
@@ -141,7 +143,7 @@ TEST(batch_escaping, hostile_text_in_every_field_round_trips_through_the_sequenc
     r.sender_id = key_text(nasty[(i + 1) % nasty.size()], true);
     r.client_message_id = key_text(nasty[(i + 2) % nasty.size()], false) + "/" + std::to_string(i);
     r.content = nasty[i];
-    ASSERT_EQ(validate(r), "") << i;
+    ASSERT_EQ(broker::check_persist_row(r), "") << i;
     rows.push_back(r);
   }
   auto answers = test::store_ok(c.get(), rows);
@@ -203,7 +205,7 @@ TEST(batch_escaping, validate_accepts_what_postgresql_stores) {
   r.client_message_id = random_text(max_key_bytes);
   r.content = random_text(100000);
   rows.push_back(r);
-  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(validate(rows[i]), "") << i;
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(broker::check_persist_row(rows[i]), "") << i;
   auto answers = test::store_ok(c.get(), rows);
   auto db = stored_by_id(c.get());
   ASSERT_EQ(db.size(), rows.size());
@@ -213,7 +215,7 @@ TEST(batch_escaping, validate_accepts_what_postgresql_stores) {
   }
 }
 
-// Each refused row, sent anyway, fails at the server: validate() agrees with PostgreSQL. A NUL
+// Each refused row, sent anyway, fails at the server: the check agrees with PostgreSQL. A NUL
 // cannot even reach the server intact: libpq cuts the parameter there, leaving a malformed array
 // literal.
 TEST(batch_escaping, validate_refuses_what_postgresql_would_refuse) {
@@ -270,10 +272,10 @@ TEST(batch_escaping, validate_refuses_what_postgresql_would_refuse) {
   r = valid_row();
   r.sender_id = random_text(max_key_bytes);
   r.client_message_id = random_text(max_key_bytes);
-  EXPECT_EQ(validate(r), "");  // both at the limit share one index entry and still fit
+  EXPECT_EQ(broker::check_persist_row(r), "");  // both at the limit share one index entry and still fit
 
   for (const auto& bc : cases) {
-    EXPECT_NE(validate(bc.row), "") << bc.what;
+    EXPECT_NE(broker::check_persist_row(bc.row), "") << bc.what;
     auto res = test::store_batch(c.get(), std::vector{bc.row});
     EXPECT_FALSE(res.committed()) << bc.what;
   }
