@@ -14,9 +14,11 @@
 #include "persistence/migrations.h"
 #include "reactor/server.h"
 #include "server/options.h"
+#include "server/token_command.h"
 
 int main(int argc, char** argv) {
   using namespace ringcast;
+  if (argc > 1 && std::string_view(argv[1]) == "token") return server::run_token_command(argc, argv);
   std::string error;
   auto opts = server::parse_options(argc, argv, error);
   if (!opts) {
@@ -44,6 +46,12 @@ int main(int argc, char** argv) {
       opts->net.shards = std::clamp(std::thread::hardware_concurrency(), 1u, broker::max_shards);
     opts->app.metrics = std::make_shared<broker::metrics_registry>(opts->net.shards);
     opts->app.wiring = std::make_shared<broker::broker_wiring>(opts->net.shards);
+    if (opts->profile == "inbox") {
+      // Throws with the reason when the token keys are missing or unusable.
+      opts->app.inbox.verifier = std::make_shared<const broker::inbox::token_verifier>(opts->jwt);
+      reactor::log(log_level::info, "client tokens: %.*s", int(opts->app.inbox.verifier->algorithm().size()),
+                   opts->app.inbox.verifier->algorithm().data());
+    }
     if (!opts->app.database_url.empty()) {
       // Blocking is fine here: no shard runs yet.
       PGconn* db = PQconnectdb(opts->app.database_url.c_str());

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <sstream>
 #include <string_view>
@@ -42,11 +43,37 @@ bool power_of_two(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 const std::vector<option_spec>& specs() {
   static const std::vector<option_spec> table = {
       {"profile", "RINGCAST_PROFILE", "NAME",
-       "application profile: conformance (default; the protocol test suites' servers), bench, tcp-echo",
+       "application profile: inbox (the support inbox), conformance (default; the protocol test suites' "
+       "servers), bench, tcp-echo",
        [](options& o, std::string_view v) {
-         if (v != "tcp-echo" && v != "conformance" && v != "bench") return false;
+         if (v != "inbox" && v != "tcp-echo" && v != "conformance" && v != "bench") return false;
          o.profile = v;
          o.app.profile = v;
+         return true;
+       }},
+      {"jwt-secret", "RINGCAST_JWT_SECRET", "SECRET", "HS256 secret of the inbox's client tokens",
+       [](options& o, std::string_view v) {
+         o.jwt.secret = v;
+         return !v.empty();
+       }},
+      {"jwt-public-key", "RINGCAST_JWT_PUBLIC_KEY", "FILE",
+       "PEM public key (RSA: RS256, EC P-256: ES256) of the inbox's client tokens, instead of a secret",
+       [](options& o, std::string_view v) {
+         std::ifstream in{std::string(v)};
+         if (!in) return false;
+         std::ostringstream text;
+         text << in.rdbuf();
+         o.jwt.public_key_pem = text.str();
+         return !o.jwt.public_key_pem.empty();
+       }},
+      {"jwt-issuer", "RINGCAST_JWT_ISSUER", "ISS", "the `iss` every client token must carry (default: not checked)",
+       [](options& o, std::string_view v) {
+         o.jwt.issuer = v;
+         return true;
+       }},
+      {"jwt-audience", "RINGCAST_JWT_AUDIENCE", "AUD", "the `aud` every client token must carry (default: not checked)",
+       [](options& o, std::string_view v) {
+         o.jwt.audience = v;
          return true;
        }},
       {"log-level", "RINGCAST_LOG_LEVEL", "LEVEL", "debug, info (default), warn, error or off",

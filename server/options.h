@@ -16,6 +16,7 @@ struct options {
   broker::app_config app;
   bool help = false;
   reactor::log_level log_level = reactor::log_level::info;
+  broker::inbox::jwt_config jwt;  // the inbox profile's token verification (made at start)
 };
 
 // Parses argv (flags win over environment variables). On a bad flag or value returns nullopt and

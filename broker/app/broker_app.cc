@@ -1,6 +1,7 @@
 #include "broker/app/broker_app.h"
 
 #include "broker/app/profiles.h"
+#include "broker/inbox/inbox_namespace.h"
 #include "broker/http/ws_connection.h"
 #include "protocol/http_response.h"
 #include "reactor/log.h"
@@ -39,6 +40,8 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
   }
   if (cfg_.profile == "bench") {
     install_bench_profile(*this);
+  } else if (cfg_.profile == "inbox") {
+    sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *stats_));
   } else {
     install_conformance_profile(sio_);
     echo_listener_ = make_engineio_echo();

@@ -8,6 +8,7 @@
 #include "broker/app/metrics.h"
 #include "broker/engineio/eio_server.h"
 #include "broker/http/http_connection.h"
+#include "broker/inbox/inbox_namespace.h"
 #include "broker/socketio/sio_server.h"
 #include "persistence/batch_writer.h"
 #include "persistence/pg_connection.h"
@@ -29,7 +30,7 @@ struct broker_wiring {
 };
 
 struct app_config {
-  std::string profile = "conformance";  // conformance | bench
+  std::string profile = "conformance";  // inbox | conformance | bench
   eio_config eio;
   sio_config sio;
   protocol::http_limits http;
@@ -40,6 +41,7 @@ struct app_config {
   // Empty: no database (persisting events answer "unavailable"). Each shard opens one connection.
   std::string database_url;
   persistence::batch_writer::options writer;
+  inbox::inbox_config inbox;
   // On stop, how long a shard keeps running to commit the writes it accepted.
   std::chrono::milliseconds db_drain_timeout{5000};
 };

@@ -2,6 +2,9 @@
 
 #include <string_view>
 
+#include "broker/inbox/errors.h"
+#include "broker/inbox/identity.h"
+
 namespace ringcast::broker {
 namespace {
 
@@ -121,12 +124,24 @@ std::string metrics_registry::render() const {
   by_label("http_errors_total", "HTTP error responses by status.", "status", &broker_stats::http_errors, 400, 600, 0);
   by_label("websocket_closes_total", "WebSocket close frames sent, by code.", "code", &broker_stats::ws_closes, 0, 16,
            1000);
-  w.family("limits_hit_total", "counter", "Requests refused or clients closed for passing a per-client limit.");
-  for (std::size_t k = 0; k < std::size_t(limit_kind::count); ++k) {
-    std::uint64_t v = 0;
-    for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read(stats_[sh].limits_hit[k]);
-    w.sample("limits_hit_total", v, "limit", to_string(limit_kind(k)));
-  }
+  auto by_name = [&](std::string_view name, std::string_view help, std::string_view label, auto array_field,
+                     std::size_t count, auto name_of) {
+    w.family(name, "counter", help);
+    for (std::size_t i = 0; i < count; ++i) {
+      std::uint64_t v = 0;
+      for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read((stats_[sh].*array_field)[i]);
+      w.sample(name, v, label, name_of(i));
+    }
+  };
+  by_name("auth_failures_total", "Socket.IO connections refused for their token, by code.", "code",
+          &broker_stats::auth_failures, std::size_t(inbox::auth_error::count),
+          [](std::size_t i) { return inbox::to_string(inbox::auth_error(i)); });
+  by_name("events_rejected_total", "Inbox events answered with an error, by code.", "code",
+          &broker_stats::rejected_events, std::size_t(inbox::error_code::count),
+          [](std::size_t i) { return inbox::to_string(inbox::error_code(i)); });
+  by_name("limits_hit_total", "Requests refused or clients closed for passing a per-client limit.", "limit",
+          &broker_stats::limits_hit, std::size_t(limit_kind::count),
+          [](std::size_t i) { return std::string_view(to_string(limit_kind(i))); });
   return out;
 }
 

@@ -171,6 +171,11 @@ void sio_server::connect(sio_client& c, sio_packet& p) {
   boost::json::value auth = p.data.is_object() ? std::move(p.data) : boost::json::value(boost::json::object());
   std::string id = ids_.next();
   auto sock = std::unique_ptr<sio_socket>(new sio_socket(*this, c, id, p.nsp, std::move(auth)));
+  if (auto refusal = ns->second->admit(*sock)) {
+    broker_stats::bump(stats_.sio_connect_refused);
+    c.send(make_packet(sio_packet_type::connect_error, p.nsp, std::move(*refusal)));
+    return;
+  }
   sio_socket& s = *sock;
   c.sockets().emplace(p.nsp, std::move(sock));
   broker_stats::bump(stats_.sio_sockets);

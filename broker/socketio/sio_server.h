@@ -2,6 +2,7 @@
 // The Socket.IO v5 server of one shard, on top of its Engine.IO sessions: namespaces, sockets,
 // events and acks. Rooms and broadcasts are in broker/rooms.h.
 #include <boost/json/value.hpp>
+#include <any>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -52,6 +53,7 @@ class sio_socket {
   // Sends one pre-encoded frame of a broadcast to this socket.
   void deliver(const shared_frame& f);
   std::uint64_t delivery_stamp = 0;  // rooms.cc: which broadcast last reached this socket
+  std::any user;                     // the namespace handler's per-socket state (an identity, ...)
 
  private:
   friend class sio_server;
@@ -73,6 +75,10 @@ class sio_socket {
 class sio_namespace_handler {
  public:
   virtual ~sio_namespace_handler() = default;
+  // Decides a CONNECT before it is answered: nullopt accepts; an object ({message, data?}) is sent
+  // as CONNECT_ERROR and the socket is dropped. The handler may keep what it learned (the
+  // client's identity) in `s.user`.
+  virtual std::optional<boost::json::object> admit(sio_socket& /*s*/) { return std::nullopt; }
   // Called after the client got its CONNECT ack.
   virtual void on_connection(sio_socket&) {}
   // An EVENT or BINARY_EVENT: `args` excludes the event name; `ack_id` is set when the client

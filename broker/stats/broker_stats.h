@@ -44,6 +44,8 @@ struct broker_stats {
   std::array<counter, 600> http_errors{};  // by status code
   std::array<counter, 16> ws_closes{};     // close codes 1000..1015 sent by us
   std::array<counter, std::size_t(limit_kind::count)> limits_hit{};
+  std::array<counter, 4> auth_failures{};  // by inbox::auth_error
+  std::array<counter, 8> rejected_events{};  // inbox events answered with an error, by inbox::error_code
 
   // Counts the refusal and tells the operator (rate-limited).
   void hit(limit_kind k) noexcept;

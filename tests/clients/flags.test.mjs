@@ -19,6 +19,29 @@ describe('ringcast start-up flags', { skip: isReference && 'ringcast binary flag
     assert.match(r.stderr, /invalid value for --log-level: loud/);
   });
 
+  test('the inbox without a token key does not start, and says which flag is missing', () => {
+    const r = run('--profile', 'inbox', '--port', '0');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /set exactly one of --jwt-secret and --jwt-public-key/);
+  });
+
+  test('`ringcast token` needs --sub and a known --role, and a secret', () => {
+    let r = run('token', '--sub', 'a', '--jwt-secret', 's');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--sub and --role customer\|staff are required/);
+    r = run('token', '--sub', 'a', '--role', 'admin', '--jwt-secret', 's');
+    assert.equal(r.status, 2);
+    r = spawnSync(binaryPath(), ['token', '--sub', 'a', '--role', 'staff'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /needs --jwt-secret/);
+    r = run('token', '--sub', 'a', '--role', 'staff', '--jwt-secret', 's', '--ttl', '90m');
+    assert.equal(r.status, 0, r.stderr);
+    const claims = JSON.parse(Buffer.from(r.stdout.trim().split('.')[1], 'base64url'));
+    assert.equal(claims.sub, 'a');
+    assert.equal(claims.role, 'staff');
+    assert.equal(claims.exp - claims.iat, 5400);
+  });
+
   test('--help lists every limit flag with its environment variable', () => {
     const r = run('--help');
     assert.equal(r.status, 0);
