@@ -112,7 +112,7 @@ http_outcome eio_server::handle(http_connection& hc, const protocol::http_reques
     if (owner < 0) return refuse(hc, req, eio_server_error::unknown_sid);
     if (unsigned(owner) != shard_.id()) {
       // Every request of a session is served by the shard that owns it.
-      hc.migrate_current(unsigned(owner));
+      hc.hand_off_current(unsigned(owner));
       return http_outcome::taken_over;
     }
     eio_session* s = find(*sid);

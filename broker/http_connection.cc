@@ -74,11 +74,11 @@ void http_connection::finish_held(std::string_view response) {
   process();
 }
 
-void http_connection::migrate_current(unsigned target) {
+void http_connection::hand_off_current(unsigned target) {
   gone_ = true;
   http_service_locator locate = locate_;
   const protocol::http_limits* limits = limits_;
-  conn_->migrate(target, in_.substr(start_), [locate, limits](reactor::connection& moved) {
+  conn_->hand_off(target, in_.substr(start_), [locate, limits](reactor::connection& moved) {
     return std::unique_ptr<reactor::connection_handler>(new http_connection(moved, locate, *limits));
   });
 }

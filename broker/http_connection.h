@@ -45,7 +45,7 @@ class http_connection final : public reactor::connection_handler {
   bool holding() const noexcept { return holding_; }
 
   // Moves the socket, from the start of the current request, to shard `target`.
-  void migrate_current(unsigned target);
+  void hand_off_current(unsigned target);
 
   reactor::connection& conn() noexcept { return *conn_; }
 
@@ -61,7 +61,7 @@ class http_connection final : public reactor::connection_handler {
   std::size_t start_ = 0;         // first byte of the request being handled or next to parse
   bool holding_ = false;
   bool held_keep_alive_ = false;
-  bool gone_ = false;             // upgraded or migrated: ignore everything
+  bool gone_ = false;             // upgraded or handed off: ignore everything
 };
 
 }  // namespace ringcast::broker

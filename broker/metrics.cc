@@ -67,8 +67,8 @@ std::string metrics_registry::render() const {
     net("send_queue_bytes", "gauge", "Bytes waiting in send queues.", &S::queued_bytes);
     net("mailbox_messages_total", "counter", "Cross-shard messages sent.", &S::mailbox_sent);
     net("mailbox_deferred_total", "counter", "Cross-shard messages kept because a ring was full.", &S::mailbox_deferred);
-    net("connections_migrated_total", "counter", "Connections handed to the shard owning their session.",
-        &S::migrated_out);
+    net("connections_handed_off_total", "counter", "Connections handed to the shard owning their session.",
+        &S::handed_off);
     w.family("connections_closed_total", "counter", "Closed connections by reason.");
     for (std::size_t r = 0; r < reactor::close_reason_count; ++r)
       w.sample("connections_closed_total", net_->total_closed(reactor::close_reason(r)), "reason",

@@ -63,7 +63,7 @@ class connection {
   // calls `arrive` to make the new handler and feeds it `unconsumed` plus anything received since.
   // The current handler gets no more calls. Used to bring a request to the shard owning its session.
   using arrival_fn = unique_function<std::unique_ptr<connection_handler>(connection&)>;
-  void migrate(unsigned target, std::string unconsumed, arrival_fn arrive);
+  void hand_off(unsigned target, std::string unconsumed, arrival_fn arrive);
 
   // Installs a new handler (e.g. HTTP -> WebSocket); the old one is destroyed after this iteration,
   // so it may call this from inside its own on_data.
@@ -91,7 +91,7 @@ class connection {
   std::unique_ptr<connection_handler> handler_;
   send_queue queue_;
   struct send_op* active_send_ = nullptr;
-  struct migration* migration_ = nullptr;  // set while the socket moves to another shard
+  struct handoff* handoff_ = nullptr;  // set while the socket moves to another shard
   close_reason reason_ = close_reason::app_closed;
   bool recv_armed_ = false;
   bool recv_rearm_ = false;     // re-arm multishot recv at the end of this iteration

@@ -95,7 +95,7 @@ class shard {
   connection& adopt(int fd);
   void start(connection& c, std::string_view unconsumed);
   void arrive(int fd, std::string unconsumed, connection::arrival_fn fn);
-  void finish_migration(connection& c);
+  void finish_handoff(connection& c);
   void drain_mailbox();
   void on_accept_done(int res, unsigned flags);
   void on_recv_done(connection& c, int res, unsigned flags);

@@ -24,7 +24,7 @@ struct shard_stats {
   counter mailbox_received{0};
   counter mailbox_deferred{0};    // messages kept by the sender because the ring was full
   counter loop_iterations{0};
-  counter migrated_out{0};         // connections handed to another shard
+  counter handed_off{0};         // connections handed to another shard
   std::array<counter, close_reason_count> closed{};
 
   void bump(counter& c, std::uint64_t n = 1) noexcept {
