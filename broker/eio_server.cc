@@ -267,7 +267,7 @@ void eio_server::retire(eio_session& s, std::string_view reason) {
   broker_stats::bump(stats_of(shard_).eio_sessions, -1);
   listener_.on_eio_close(s, reason);
   // Destroyed at the next iteration: callers up the stack may still hold the reference.
-  shard_.post(shard_.id(), [this, sid = s.sid_](reactor::shard&) { sessions_.erase(sid); });
+  shard_.post_guaranteed(shard_.id(), [this, sid = s.sid_](reactor::shard&) { sessions_.erase(sid); });
 }
 
 namespace {

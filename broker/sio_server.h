@@ -46,8 +46,8 @@ class sio_socket {
   void disconnect();
 
   sio_server& server() noexcept { return server_; }
-  // Sends one pre-encoded frame of a broadcast to this socket.
-  void deliver(const ws_frame& f);
+  // Sends one pre-encoded frame of a broadcast to this socket; closed: it takes no more.
+  reactor::send_status deliver(const ws_frame& f);
   std::uint64_t delivery_stamp = 0;  // rooms.cc: which broadcast last reached this socket
 
  private:

@@ -18,6 +18,8 @@ struct send_op {
   static constexpr std::size_t max_iov = 64;
   msghdr msg{};
   iovec iov[max_iov];
+  std::size_t len = 0;       // bytes gathered
+  bool whole_queue = false;  // the queue fit in iov: a full write leaves nothing behind
 };
 
 // A socket on its way to another shard (connection::hand_off).

@@ -31,7 +31,7 @@ shard::shard(unsigned id, int listen_fd, const shard_config& cfg, mailbox_mesh& 
       stats_(stats),
       ring_(cfg.ring_entries),
       recv_buffers_(ring_.raw(), cfg.recv_buffers, cfg.recv_buffer_size, recv_group),
-      port_(mesh, id),
+      port_(mesh, id, cfg.mailbox_overflow_limit),
       now_(clock::now()),
       timers_(now_) {
   // Constructed on its own thread (the ring is single-issuer), so it owns that thread from here.
@@ -56,14 +56,28 @@ void shard::owner_violation() const noexcept {
   std::abort();
 }
 
-void shard::post(unsigned target, shard_task t) {
+bool shard::post(unsigned target, shard_task t) { return post_to(target, std::move(t), false); }
+
+void shard::post_guaranteed(unsigned target, shard_task t) { (void)post_to(target, std::move(t), true); }
+
+bool shard::post_to(unsigned target, shard_task&& t, bool guaranteed) {
   assert_owner();
   if (target == id_) {
     local_tasks_.push_back(std::move(t));
-    return;
+    return true;
+  }
+  switch (port_.post(target, std::move(t), guaranteed)) {
+    case mailbox_port::outcome::queued:
+      break;
+    case mailbox_port::outcome::kept:
+      stats_.bump(stats_.mailbox_deferred);
+      break;
+    case mailbox_port::outcome::refused:
+      stats_.bump(stats_.mailbox_refused);
+      return false;
   }
   stats_.bump(stats_.mailbox_sent);
-  if (!port_.post(target, std::move(t))) stats_.bump(stats_.mailbox_deferred);
+  return true;
 }
 
 connection* shard::slot(std::uint32_t index, std::uint32_t generation) noexcept {
@@ -254,10 +268,14 @@ void shard::end_of_iteration() {
     for (auto& t : tasks) t(*this);
   }
 
+  // Before the mailbox flush and the writes: on_close handlers post (room departures) and send
+  // (to other connections).
+  run_closes();
+
   for (conn_id id : rearm_) {
     if (connection* c = find(id)) {
       c->recv_rearm_ = false;
-      if (!c->closing_ && !c->recv_armed_) arm_recv(*c);
+      if (!c->shut_down_ && !c->handoff_ && !c->recv_armed_) arm_recv(*c);
     }
   }
   rearm_.clear();
@@ -276,7 +294,7 @@ void shard::end_of_iteration() {
     connection* c = find(id);
     if (!c) continue;
     c->dirty_ = false;
-    if (!c->active_send_ && !c->queue_.empty() && !c->shut_down_) submit_send(*c);
+    if (!c->active_send_ && !c->queue_.empty() && !c->shut_down_ && !c->write_shut_) submit_send(*c);
   }
   dirty_.clear();
 
