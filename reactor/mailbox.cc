@@ -33,18 +33,19 @@ void mailbox_mesh::wake(unsigned shard) noexcept {
   [[maybe_unused]] auto n = ::write(peers_[shard].wake_fd, &one, sizeof one);
 }
 
-mailbox_port::mailbox_port(mailbox_mesh& mesh, unsigned self)
-    : mesh_(mesh), self_(self), deferred_(mesh.shards()), pushed_(mesh.shards(), 0) {}
+mailbox_port::mailbox_port(mailbox_mesh& mesh, unsigned self, std::size_t overflow_limit)
+    : mesh_(mesh), self_(self), deferred_(mesh.shards()), pushed_(mesh.shards(), 0), overflow_limit_(overflow_limit) {}
 
-bool mailbox_port::post(unsigned target, shard_task&& t) {
+mailbox_port::outcome mailbox_port::post(unsigned target, shard_task&& t, bool guaranteed) {
   auto& kept = deferred_[target];
   if (kept.empty() && mesh_.ring(self_, target).try_push(t)) {
     pushed_[target] = 1;
-    return true;
+    return outcome::queued;
   }
+  if (!guaranteed && kept.size() >= overflow_limit_) return outcome::refused;
   kept.push_back(std::move(t));
   ++deferred_count_;
-  return false;
+  return outcome::kept;
 }
 
 bool mailbox_port::prepare_sleep() noexcept {

@@ -1,7 +1,9 @@
 #pragma once
 // Cross-shard messaging: one bounded SPSC ring per ordered pair of shards, no locks. A sender whose
-// ring is full keeps the message in its own overflow queue and retries; nothing is dropped, and
-// order per (sender, receiver) pair is kept. A receiver about to sleep advertises it, and a sender
+// ring is full keeps the message in its own overflow queue and retries, in order per (sender,
+// receiver) pair. The overflow queue is bounded too: past its limit an ordinary message is
+// refused (the caller decides what that means), while a guaranteed one is still kept, for the few
+// messages whose loss would break an invariant (a socket in transit, room membership). A receiver about to sleep advertises it, and a sender
 // that sees the flag wakes it (the shard does that with IORING_OP_MSG_RING).
 #include <atomic>
 #include <cstddef>
@@ -51,10 +53,13 @@ class mailbox_mesh {
 // Used only by the thread of shard `self`.
 class mailbox_port {
  public:
-  mailbox_port(mailbox_mesh& mesh, unsigned self);
+  mailbox_port(mailbox_mesh& mesh, unsigned self, std::size_t overflow_limit);
 
-  // Queues t for shard `target` (!= self). Returns false if it had to be kept for a later flush.
-  bool post(unsigned target, shard_task&& t);
+  enum class outcome : unsigned char { queued, kept, refused };
+  // Queues t for shard `target` (!= self): into the ring, or kept for a later flush, or (only when
+  // not `guaranteed` and overflow_limit messages are already kept for that target) refused, in
+  // which case t is left untouched.
+  outcome post(unsigned target, shard_task&& t, bool guaranteed);
   // Moves kept messages into their rings, in order, and calls wake(target, ring_fd) once for every
   // target that got messages since the last flush and is asleep.
   template <class Wake>
@@ -74,6 +79,7 @@ class mailbox_port {
   std::vector<std::deque<shard_task>> deferred_;
   std::vector<unsigned char> pushed_;  // per target: messages went in since the last flush
   std::size_t deferred_count_ = 0;
+  std::size_t overflow_limit_;
 };
 
 template <class Wake>

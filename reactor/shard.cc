@@ -11,27 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "reactor/connection_internal.h"
+
 namespace ringcast::reactor {
-
-// An in-flight sendmsg: the kernel may read msghdr and iovecs until the completion, so they live
-// here, pooled per shard, rather than in every connection (an idle connection needs none).
-struct send_op {
-  static constexpr std::size_t max_iov = 64;
-  msghdr msg{};
-  iovec iov[max_iov];
-};
-
-struct migration {
-  unsigned target;
-  std::string unconsumed;
-  connection::arrival_fn arrive;
-  int fd = -1;  // owned while in transit; closed if the message never arrives (shutdown)
-  ~migration() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-connection::~connection() { delete migration_; }
 
 namespace {
 thread_local shard* current_shard = nullptr;
@@ -39,13 +21,6 @@ constexpr std::uint16_t recv_group = 0;
 constexpr std::size_t mailbox_batch = 256;
 constexpr auto max_sleep = std::chrono::milliseconds(500);
 constexpr auto deferred_retry = std::chrono::microseconds(50);
-
-bool abortive(close_reason r) noexcept {
-  return r == close_reason::slow_consumer || r == close_reason::io_error || r == close_reason::peer_closed;
-}
-close_reason reason_for_errno(int err) noexcept {
-  return (err == ECONNRESET || err == EPIPE || err == ENOTCONN) ? close_reason::peer_closed : close_reason::io_error;
-}
 }  // namespace
 
 shard::shard(unsigned id, int listen_fd, const shard_config& cfg, mailbox_mesh& mesh, shard_stats& stats)
@@ -56,7 +31,7 @@ shard::shard(unsigned id, int listen_fd, const shard_config& cfg, mailbox_mesh& 
       stats_(stats),
       ring_(cfg.ring_entries),
       recv_buffers_(ring_.raw(), cfg.recv_buffers, cfg.recv_buffer_size, recv_group),
-      port_(mesh, id),
+      port_(mesh, id, cfg.mailbox_overflow_limit),
       now_(clock::now()),
       timers_(now_) {
   // Constructed on its own thread (the ring is single-issuer), so it owns that thread from here.
@@ -81,14 +56,28 @@ void shard::owner_violation() const noexcept {
   std::abort();
 }
 
-void shard::post(unsigned target, shard_task t) {
+bool shard::post(unsigned target, shard_task t) { return post_to(target, std::move(t), false); }
+
+void shard::post_guaranteed(unsigned target, shard_task t) { (void)post_to(target, std::move(t), true); }
+
+bool shard::post_to(unsigned target, shard_task&& t, bool guaranteed) {
   assert_owner();
   if (target == id_) {
     local_tasks_.push_back(std::move(t));
-    return;
+    return true;
+  }
+  switch (port_.post(target, std::move(t), guaranteed)) {
+    case mailbox_port::outcome::queued:
+      break;
+    case mailbox_port::outcome::kept:
+      stats_.bump(stats_.mailbox_deferred);
+      break;
+    case mailbox_port::outcome::refused:
+      stats_.bump(stats_.mailbox_refused);
+      return false;
   }
   stats_.bump(stats_.mailbox_sent);
-  if (!port_.post(target, std::move(t))) stats_.bump(stats_.mailbox_deferred);
+  return true;
 }
 
 connection* shard::slot(std::uint32_t index, std::uint32_t generation) noexcept {
@@ -265,280 +254,6 @@ void shard::on_new_socket(int fd) {
   start(c, {});
 }
 
-connection& shard::adopt(int fd) {
-  std::uint32_t index;
-  if (!free_slots_.empty()) {
-    index = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    index = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-    generations_.push_back(0);
-  }
-  slots_[index].reset(new connection(*this, fd, conn_id{id_, index, generations_[index]}));
-  stats_.bump(stats_.live_connections);
-  return *slots_[index];
-}
-
-void shard::start(connection& c, std::string_view unconsumed) {
-  if (!c.handler_) {
-    c.closing_ = true;
-    c.reason_ = close_reason::app_closed;
-    stats_.bump(stats_.closed[std::size_t(close_reason::app_closed)]);
-    shut_now(c, false);
-    maybe_finish(c);
-    return;
-  }
-  if (stopping_) {
-    c.close(close_reason::shutdown);
-    return;
-  }
-  if (!unconsumed.empty()) c.handler_->on_data(c, std::as_bytes(std::span<const char>(unconsumed)));
-  if (!c.closing_ && !c.migration_) arm_recv(c);
-}
-
-void connection::migrate(unsigned target, std::string unconsumed, arrival_fn arrive) {
-  shard_->assert_owner();
-  if (closing_ || migration_) return;
-  if (target == shard_->id()) {
-    // Already home: swap the handler in place, no socket hand-over.
-    replace_handler(arrive(*this));
-    if (!handler_) {
-      close(close_reason::app_closed);
-    } else if (!unconsumed.empty()) {
-      handler_->on_data(*this, std::as_bytes(std::span<const char>(unconsumed)));
-    }
-    return;
-  }
-  migration_ = new migration{target, std::move(unconsumed), std::move(arrive)};
-  if (recv_armed_) {
-    io_uring_sqe* s = shard_->ring_.sqe();
-    io_uring_prep_cancel64(s, pack_user_data(op_kind::recv, id_.index, id_.generation), 0);
-    io_uring_sqe_set_data64(s, pack_user_data(op_kind::cancel, 0, 0));
-  }
-  shard_->finish_migration(*this);
-}
-
-void connection::replace_handler(std::unique_ptr<connection_handler> next) {
-  shard_->retired_handlers_.push_back(std::move(handler_));
-  handler_ = std::move(next);
-}
-
-void shard::finish_migration(connection& c) {
-  // The socket may move only when no operation of ours references it any more.
-  if (c.recv_armed_ || c.active_send_ || !c.queue_.empty() || c.reaped_) return;
-  std::unique_ptr<migration> m(c.migration_);
-  c.migration_ = nullptr;
-  m->fd = c.fd_;
-  c.fd_ = -1;
-  c.reaped_ = true;
-  c.closing_ = true;
-  retired_handlers_.push_back(std::move(c.handler_));
-  reap_.push_back(c.id_.index);
-  stats_.drop(stats_.live_connections);
-  stats_.bump(stats_.migrated_out);
-  const unsigned target = m->target;
-  post(target, [m = std::move(m)](shard& to) mutable {
-    to.arrive(std::exchange(m->fd, -1), std::move(m->unconsumed), std::move(m->arrive));
-  });
-}
-
-void shard::arrive(int fd, std::string unconsumed, connection::arrival_fn fn) {
-  connection& c = adopt(fd);
-  c.handler_ = fn(c);
-  start(c, unconsumed);
-}
-
-void shard::arm_recv(connection& c) {
-  io_uring_sqe* s = ring_.sqe();
-  io_uring_prep_recv_multishot(s, c.fd_, nullptr, 0, 0);
-  s->flags |= IOSQE_BUFFER_SELECT;
-  s->buf_group = recv_buffers_.group();
-  io_uring_sqe_set_data64(s, pack_user_data(op_kind::recv, c.id_.index, c.id_.generation));
-  c.recv_armed_ = true;
-}
-
-void shard::on_recv_done(connection& c, int res, unsigned flags) {
-  const bool more = flags & IORING_CQE_F_MORE;
-  if (!more) c.recv_armed_ = false;
-  if (res > 0) {
-    const unsigned bid = flags >> IORING_CQE_BUFFER_SHIFT;
-    stats_.bump(stats_.bytes_in, std::uint64_t(res));
-    auto data = recv_buffers_.data(bid, std::size_t(res));
-    if (c.migration_) {
-      c.migration_->unconsumed.append(reinterpret_cast<const char*>(data.data()), data.size());
-    } else if (!c.closing_) {
-      c.handler_->on_data(c, data);
-    }
-    recv_buffers_.recycle(bid);
-    if (!more && !c.closing_ && !c.migration_ && !c.recv_rearm_) {
-      c.recv_rearm_ = true;
-      rearm_.push_back(c.id_);
-    }
-  } else if (res == 0 && !c.migration_) {
-    begin_close(c, close_reason::peer_closed);
-  } else if (res == -ENOBUFS) {
-    // Every provided buffer was in use; they are recycled by now, so arm again this iteration.
-    stats_.bump(stats_.recv_buffer_exhausted);
-    if (!c.closing_ && !c.recv_rearm_) {
-      c.recv_rearm_ = true;
-      rearm_.push_back(c.id_);
-    }
-  } else if (res != -ECANCELED && res != 0) {
-    begin_close(c, reason_for_errno(-res));
-  }
-  if (c.migration_) finish_migration(c);
-  maybe_finish(c);
-}
-
-send_status connection::send(std::span<const std::byte> bytes) {
-  shard_->assert_owner();
-  if (closing_) return send_status::closed;
-  if (queue_.bytes() + bytes.size() > shard_->cfg_.send_queue_limit) {
-    close(close_reason::slow_consumer);
-    return send_status::closed;
-  }
-  queue_.push_copy(bytes);
-  return after_enqueue(bytes.size());
-}
-
-send_status connection::send(const buffer_ref& buf, std::size_t offset, std::size_t len) {
-  shard_->assert_owner();
-  if (closing_) return send_status::closed;
-  if (queue_.bytes() + len > shard_->cfg_.send_queue_limit) {
-    close(close_reason::slow_consumer);
-    return send_status::closed;
-  }
-  queue_.push_shared(buf, offset, len);
-  return after_enqueue(len);
-}
-
-send_status connection::after_enqueue(std::size_t n) noexcept {
-  shard_stats& st = shard_->stats_;
-  st.bump(st.queued_bytes, n);
-  if (queue_.bytes() > shard_stats::read(st.max_connection_queue))
-    st.max_connection_queue.store(queue_.bytes(), std::memory_order_relaxed);
-  shard_->mark_dirty(*this);
-  if (queue_.bytes() > shard_->cfg_.send_queue_limit / 2) {
-    want_writable_ = true;
-    return send_status::backpressure;
-  }
-  return send_status::ok;
-}
-
-void connection::close(close_reason why) noexcept {
-  shard_->assert_owner();
-  shard_->begin_close(*this, why);
-}
-
-void shard::mark_dirty(connection& c) {
-  if (c.dirty_) return;
-  c.dirty_ = true;
-  dirty_.push_back(c.id_);
-}
-
-void shard::submit_send(connection& c) {
-  std::unique_ptr<send_op> op;
-  if (send_pool_.empty()) {
-    op = std::make_unique<send_op>();
-  } else {
-    op = std::move(send_pool_.back());
-    send_pool_.pop_back();
-  }
-  const std::size_t n = c.queue_.gather(op->iov);
-  io_uring_sqe* s = ring_.sqe();
-  if (n == 1) {
-    io_uring_prep_send(s, c.fd_, op->iov[0].iov_base, op->iov[0].iov_len, MSG_NOSIGNAL);
-  } else {
-    op->msg = msghdr{};
-    op->msg.msg_iov = op->iov;
-    op->msg.msg_iovlen = n;
-    io_uring_prep_sendmsg(s, c.fd_, &op->msg, MSG_NOSIGNAL);
-  }
-  io_uring_sqe_set_data64(s, pack_user_data(op_kind::send, c.id_.index, c.id_.generation));
-  c.active_send_ = op.release();
-  stats_.bump(stats_.send_calls);
-}
-
-void shard::on_send_done(connection& c, int res) {
-  send_pool_.emplace_back(c.active_send_);
-  c.active_send_ = nullptr;
-  if (res >= 0) {
-    c.queue_.consume(std::size_t(res));
-    stats_.drop(stats_.queued_bytes, std::uint64_t(res));
-    stats_.bump(stats_.bytes_out, std::uint64_t(res));
-    if (!c.queue_.empty() && !c.shut_down_) mark_dirty(c);
-    if (c.migration_) {
-      finish_migration(c);
-    } else if (c.closing_) {
-      if (c.queue_.empty() && !c.shut_down_) shut_now(c, false);
-    } else if (c.want_writable_ && c.queue_.bytes() <= cfg_.send_queue_limit / 4) {
-      c.want_writable_ = false;
-      c.handler_->on_writable(c);
-    }
-  } else {
-    begin_close(c, reason_for_errno(-res));
-    if (!c.shut_down_) shut_now(c, true);
-  }
-  maybe_finish(c);
-}
-
-void shard::begin_close(connection& c, close_reason why) {
-  if (c.closing_) return;
-  if (c.migration_) {
-    delete c.migration_;
-    c.migration_ = nullptr;
-  }
-  c.closing_ = true;
-  c.reason_ = why;
-  stats_.bump(stats_.closed[std::size_t(why)]);
-  if (c.handler_) c.handler_->on_close(c, why);
-  if (abortive(why) || c.queue_.empty()) {
-    shut_now(c, why == close_reason::slow_consumer);
-  } else {
-    // Graceful: stop reading, let the queue drain, but never wait on a peer forever.
-    if (c.recv_armed_) {
-      io_uring_sqe* s = ring_.sqe();
-      io_uring_prep_cancel64(s, pack_user_data(op_kind::recv, c.id_.index, c.id_.generation), 0);
-      io_uring_sqe_set_data64(s, pack_user_data(op_kind::cancel, 0, 0));
-    }
-    timers_.schedule_after(cfg_.drain_timeout, [this, id = c.id_] {
-      if (connection* d = find(id); d && !d->shut_down_) {
-        shut_now(*d, true);
-        maybe_finish(*d);
-      }
-    });
-  }
-}
-
-void shard::shut_now(connection& c, bool reset) {
-  if (reset) {
-    // Drop what the kernel still holds for this peer too: a slow consumer must not pin memory.
-    linger l{1, 0};
-    ::setsockopt(c.fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  }
-  stats_.drop(stats_.queued_bytes, c.queue_.bytes());
-  c.queue_.clear();
-  ::shutdown(c.fd_, SHUT_RDWR);
-  c.shut_down_ = true;
-  if (c.recv_armed_) {
-    io_uring_sqe* s = ring_.sqe();
-    io_uring_prep_cancel64(s, pack_user_data(op_kind::recv, c.id_.index, c.id_.generation), 0);
-    io_uring_sqe_set_data64(s, pack_user_data(op_kind::cancel, 0, 0));
-  }
-}
-
-void shard::maybe_finish(connection& c) {
-  if (!c.closing_ || !c.shut_down_ || c.recv_armed_ || c.active_send_ || c.reaped_) return;
-  // No operation references the connection any more; free it after this iteration, so handlers
-  // further down the same completion batch still see a valid object.
-  c.reaped_ = true;
-  ::close(c.fd_);
-  c.fd_ = -1;
-  reap_.push_back(c.id_.index);
-  stats_.drop(stats_.live_connections);
-}
-
 void shard::drain_mailbox() {
   port_.drain([this](shard_task& t) {
     stats_.bump(stats_.mailbox_received);
@@ -554,10 +269,14 @@ void shard::end_of_iteration() {
     for (auto& t : tasks) t(*this);
   }
 
+  // Before the mailbox flush and the writes: on_close handlers post (room departures) and send
+  // (to other connections).
+  run_closes();
+
   for (conn_id id : rearm_) {
     if (connection* c = find(id)) {
       c->recv_rearm_ = false;
-      if (!c->closing_ && !c->recv_armed_) arm_recv(*c);
+      if (!c->shut_down_ && !c->handoff_ && !c->recv_armed_) arm_recv(*c);
     }
   }
   rearm_.clear();
@@ -576,7 +295,7 @@ void shard::end_of_iteration() {
     connection* c = find(id);
     if (!c) continue;
     c->dirty_ = false;
-    if (!c->active_send_ && !c->queue_.empty() && !c->shut_down_) submit_send(*c);
+    if (!c->active_send_ && !c->queue_.empty() && !c->shut_down_ && !c->write_shut_) submit_send(*c);
   }
   dirty_.clear();
 

@@ -27,6 +27,12 @@ struct shard_config {
   unsigned recv_buffer_size = 8192;
   std::size_t send_queue_limit = std::size_t{4} << 20;  // bytes queued per connection before slow_consumer
   std::chrono::milliseconds drain_timeout{2000};        // graceful close gives up flushing after this
+  // After a graceful close flushed and sent FIN: how long to keep reading and discarding while
+  // waiting for the peer's EOF. Closing earlier, with the peer's bytes unread, sends a reset that
+  // can destroy the last message (a WebSocket close frame) before the peer reads it.
+  std::chrono::milliseconds linger_timeout{1000};
+  // Cross-shard messages kept per target shard while its ring is full; past this, post() refuses.
+  std::size_t mailbox_overflow_limit = 100'000;
 };
 
 // The application's per-shard part: creates a handler for each accepted connection.
@@ -64,8 +70,14 @@ class shard {
   bool stopping() const noexcept { return stopping_; }
   const char* ring_mode() const noexcept { return ring_.mode(); }
 
-  // Runs t on shard `target` (this one included, on a later loop iteration). Never drops t.
-  void post(unsigned target, shard_task t);
+  // Runs t on shard `target` (this one included, on a later loop iteration). False: refused, t
+  // was not queued, because `target` is behind by mailbox_overflow_limit messages already; the
+  // caller drops or degrades (a broadcast counts a lost delivery), it never waits.
+  [[nodiscard]] bool post(unsigned target, shard_task t);
+  // Like post, but never refused: for messages whose loss would break an invariant (a socket in
+  // transit, room membership, an answer to a write already committed). Their volume must be
+  // bounded by something else (connections, rooms, the writer's backlog).
+  void post_guaranteed(unsigned target, shard_task t);
   // Waits once for `events` (POLLIN, POLLOUT, ...) on an fd this shard does not own as a
   // connection (a database socket); `ready` gets the poll result (revents, or -errno).
   // Returns an id for cancel_poll. Call again after each callback to keep watching.
@@ -90,6 +102,7 @@ class shard {
   friend class connection;
 
   [[noreturn]] void owner_violation() const noexcept;
+  bool post_to(unsigned target, shard_task&& t, bool guaranteed);
   void on_cqe(const io_uring_cqe& cqe);
   void arm_accept();
   void arm_wake_read();
@@ -98,15 +111,19 @@ class shard {
   connection& adopt(int fd);
   void start(connection& c, std::string_view unconsumed);
   void arrive(int fd, std::string unconsumed, connection::arrival_fn fn);
-  void finish_migration(connection& c);
+  void finish_handoff(connection& c);
   void drain_mailbox();
   void on_accept_done(int res, unsigned flags);
   void on_recv_done(connection& c, int res, unsigned flags);
   void on_send_done(connection& c, int res);
-  void mark_dirty(connection& c);
+  void mark_dirty(connection& c) noexcept;
   void submit_send(connection& c);
-  void begin_close(connection& c, close_reason why);
-  void shut_now(connection& c, bool reset);
+  void begin_close(connection& c, close_reason why) noexcept;
+  void run_closes() noexcept;
+  void finish_close(connection& c) noexcept;
+  void half_close(connection& c) noexcept;
+  void drop_queue(connection& c) noexcept;
+  void shut_now(connection& c, bool reset) noexcept;
   void maybe_finish(connection& c);
   void end_of_iteration();
   void begin_stop();
@@ -132,6 +149,8 @@ class shard {
   std::vector<std::uint32_t> free_slots_;
   std::vector<conn_id> dirty_;
   std::vector<conn_id> rearm_;
+  std::vector<conn_id> closes_;       // closing connections whose on_close has not run yet
+  std::vector<conn_id> close_batch_;
   std::vector<std::uint32_t> reap_;
   std::vector<shard_task> local_tasks_;
   std::vector<std::unique_ptr<connection_handler>> retired_handlers_;

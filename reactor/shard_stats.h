@@ -16,6 +16,7 @@ struct shard_stats {
   counter bytes_in{0};
   counter bytes_out{0};
   counter send_calls{0};          // sendmsg submissions: at most one per connection per iteration
+  counter partial_sends{0};       // writes that left queued bytes behind (short, or past max iov)
   counter recv_buffer_exhausted{0};  // ENOBUFS from the provided-buffer ring
   counter accept_errors{0};
   counter queued_bytes{0};        // bytes waiting in all send queues of this shard
@@ -23,8 +24,9 @@ struct shard_stats {
   counter mailbox_sent{0};
   counter mailbox_received{0};
   counter mailbox_deferred{0};    // messages kept by the sender because the ring was full
+  counter mailbox_refused{0};     // messages refused: the overflow for their target was full
   counter loop_iterations{0};
-  counter migrated_out{0};         // connections handed to another shard
+  counter handed_off{0};         // connections handed to another shard
   std::array<counter, close_reason_count> closed{};
 
   void bump(counter& c, std::uint64_t n = 1) noexcept {

@@ -101,6 +101,15 @@ const std::vector<option_spec>& specs() {
        [](options& o, std::string_view v) {
          return parse_number<std::size_t>(v, o.net.shard.send_queue_limit, 1024, std::size_t{1} << 34);
        }},
+      {"mailbox-overflow-limit", "RINGCAST_MAILBOX_OVERFLOW_LIMIT", "N",
+       "cross-shard messages kept per target shard while its ring is full; past it broadcasts to that shard "
+       "are dropped and counted (default 100000)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.net.shard.mailbox_overflow_limit, 1, std::size_t{1} << 30);
+       }},
+      {"close-linger", "RINGCAST_CLOSE_LINGER", "MS",
+       "after a graceful close sent FIN, how long to wait for the peer's EOF before closing (default 1000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.net.shard.linger_timeout); }},
       {"recv-buffers", "RINGCAST_RECV_BUFFERS", "N",
        "provided receive buffers per shard, a power of two up to 32768 (default 2048)",
        [](options& o, std::string_view v) {

@@ -70,8 +70,10 @@ std::string metrics_registry::render() const {
     net("send_queue_bytes", "gauge", "Bytes waiting in send queues.", &S::queued_bytes);
     net("mailbox_messages_total", "counter", "Cross-shard messages sent.", &S::mailbox_sent);
     net("mailbox_deferred_total", "counter", "Cross-shard messages kept because a ring was full.", &S::mailbox_deferred);
-    net("connections_migrated_total", "counter", "Connections handed to the shard owning their session.",
-        &S::migrated_out);
+    net("mailbox_refused_total", "counter", "Cross-shard messages refused: the target was too far behind.",
+        &S::mailbox_refused);
+    net("connections_handed_off_total", "counter", "Connections handed to the shard owning their session.",
+        &S::handed_off);
     w.family("connections_closed_total", "counter", "Closed connections by reason.");
     for (std::size_t r = 0; r < reactor::close_reason_count; ++r)
       w.sample("connections_closed_total", net_->total_closed(reactor::close_reason(r)), "reason",
@@ -88,6 +90,8 @@ std::string metrics_registry::render() const {
   one("socketio_connect_refused_total", "counter", "CONNECT_ERROR answers.", &broker_stats::sio_connect_refused);
   one("broadcasts_total", "counter", "Room broadcasts started on this server.", &broker_stats::broadcasts);
   one("deliveries_total", "counter", "Broadcast frames handed to recipients.", &broker_stats::deliveries);
+  one("broadcast_drops_total", "counter", "Broadcasts not sent to a shard whose mailbox was too far behind.",
+      &broker_stats::broadcast_drops);
 
   using W = persistence::writer_stats;
   auto db_sum = [&](persistence::writer_figure W::*field) {

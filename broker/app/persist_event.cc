@@ -39,7 +39,9 @@ boost::json::array result_args(const persistence::persist_result& r) {
 // Runs on the shard that holds the client's socket; the client may have gone meanwhile (it will
 // retry with the same clientId and get the same answer).
 void answer(const broker_apps& apps, reactor::shard& from, reply_to to, boost::json::array args) {
-  from.post(to.shard, [&apps, to = std::move(to), args = std::move(args)](reactor::shard& sh) {
+  // The write is committed: its answer must not be lost to a busy mailbox (answers are bounded by
+  // the writer's backlog).
+  from.post_guaranteed(to.shard, [&apps, to = std::move(to), args = std::move(args)](reactor::shard& sh) {
     eio_session* session = apps.on(sh).socketio_engine().find(to.session);
     if (!session) return;
     if (sio_socket* s = sio_server::find_socket(*session, to.nsp)) s->ack(to.ack_id, args);
@@ -123,7 +125,7 @@ void handle_persist(broker_app& app, sio_socket& s, const boost::json::array& ar
   if (auto why = check_persist_row(row); !why.empty()) return refuse("invalid_argument", why, false);
   reply_to to{here.id(), s.session_id(), s.nsp(), ack_id};
   const broker_apps& apps = app.wiring().apps;
-  here.post(conversation_owner(*conversation, here.count()),
+  const bool queued = here.post(conversation_owner(*conversation, here.count()),
             [&apps, row = std::move(row), to = std::move(to)](reactor::shard& owner) mutable {
               auto* writer = apps.on(owner).writer();
               reply_to copy = to;
@@ -132,6 +134,7 @@ void handle_persist(broker_app& app, sio_socket& s, const boost::json::array& ar
               });
               if (!accepted) answer(apps, owner, std::move(to), error_args("overloaded", "the write backlog is full; retry", true));
             });
+  if (!queued) refuse("overloaded", "the conversation's shard is behind; retry", true);
 }
 
 }  // namespace ringcast::broker

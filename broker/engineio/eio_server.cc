@@ -131,7 +131,7 @@ http_outcome eio_server::handle(http_connection& hc, const protocol::http_reques
     if (owner < 0) return refuse(hc, req, eio_server_error::unknown_sid);
     if (unsigned(owner) != shard_.id()) {
       // Every request of a session is served by the shard that owns it.
-      hc.migrate_current(unsigned(owner));
+      hc.hand_off_current(unsigned(owner));
       return http_outcome::taken_over;
     }
     eio_session* s = find(*sid);
@@ -318,7 +318,7 @@ void eio_server::retire(eio_session& s, std::string_view reason) {
   broker_stats::bump(stats_.eio_sessions, -1);
   listener_.on_eio_close(s, reason);
   // Destroyed at the next iteration: callers up the stack may still hold the reference.
-  shard_.post(shard_.id(), [this, sid = s.sid_](reactor::shard&) { sessions_.erase(sid); });
+  shard_.post_guaranteed(shard_.id(), [this, sid = s.sid_](reactor::shard&) { sessions_.erase(sid); });
 }
 
 namespace {

@@ -39,14 +39,14 @@ void eio_session::send_message(std::string_view data, bool binary) {
   flush();
 }
 
-void eio_session::send_frame(const shared_frame& f) {
+reactor::send_status eio_session::send_frame(const shared_frame& f) {
   // The broadcast path: by reference all the way to the send queue, one reference count taken.
-  if (transport_ == transport::websocket) {
-    if (ws_handler_ && !closed_) ws_handler_->send(f);
-    return;
-  }
+  if (closed_) return reactor::send_status::closed;
+  if (transport_ == transport::websocket)
+    return ws_handler_ ? ws_handler_->send(f) : reactor::send_status::closed;
   enqueue(f);
   flush();
+  return reactor::send_status::ok;
 }
 
 void eio_session::send_packet(eio_packet_type type, std::string_view data) {

@@ -34,7 +34,8 @@ class eio_session {
   // A message packet; `binary` sends the bytes raw (WebSocket) or base64 (polling).
   void send_message(std::string_view data, bool binary);
   // A message already encoded as a WebSocket frame ("4..." text, or raw binary), shared by many.
-  void send_frame(const shared_frame& f);
+  // closed: the session or its WebSocket is going away and takes nothing more.
+  reactor::send_status send_frame(const shared_frame& f);
   // Ends the session from the server side; the listener hears on_eio_close(reason) before this
   // returns. Never call it from inside a send: use close_later.
   void close(std::string_view reason);

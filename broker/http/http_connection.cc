@@ -88,11 +88,11 @@ void http_connection::resume_later() {
   });
 }
 
-void http_connection::migrate_current(unsigned target) {
+void http_connection::hand_off_current(unsigned target) {
   gone_ = true;
   const http_services* services = services_;
   const protocol::http_limits* limits = limits_;
-  conn_->migrate(target, in_.substr(start_), [services, limits](reactor::connection& moved) {
+  conn_->hand_off(target, in_.substr(start_), [services, limits](reactor::connection& moved) {
     return std::unique_ptr<reactor::connection_handler>(new http_connection(moved, *services, *limits));
   });
 }

@@ -54,7 +54,7 @@ class http_connection final : public reactor::connection_handler {
   bool keep_alive() const noexcept { return keep_alive_; }
 
   // Moves the socket, from the start of the current request, to shard `target`.
-  void migrate_current(unsigned target);
+  void hand_off_current(unsigned target);
 
   reactor::connection& conn() noexcept { return *conn_; }
 
@@ -71,7 +71,7 @@ class http_connection final : public reactor::connection_handler {
   std::size_t start_ = 0;         // first byte of the request being handled or next to parse
   bool holding_ = false;
   bool keep_alive_ = true;         // of the request being handled or held
-  bool gone_ = false;             // upgraded or migrated: ignore everything
+  bool gone_ = false;             // upgraded or handed off: ignore everything
   bool resume_posted_ = false;    // a resume_later() task is queued
 };
 

@@ -63,7 +63,8 @@ void room_registry::announce(const std::string& k, bool present) {
   const unsigned me = shard_.id();
   for (unsigned t = 0; t < shard_.count(); ++t) {
     if (t == me) continue;
-    shard_.post(t, [k, me, present, &peers = peers_](reactor::shard& sh) { peers.on(sh).apply(k, me, present); });
+    // A lost announcement would leave a shard's replica wrong for as long as the room lives.
+    shard_.post_guaranteed(t, [k, me, present, &peers = peers_](reactor::shard& sh) { peers.on(sh).apply(k, me, present); });
   }
 }
 
@@ -85,7 +86,9 @@ void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg) {
   for (const auto& room : msg->rooms) add(room);
   for (unsigned t = 0; t < shard_.count(); ++t) {
     if (!(mask & (std::uint64_t{1} << t)) || t == shard_.id()) continue;
-    shard_.post(t, [msg, &peers = peers_](reactor::shard& sh) { peers.on(sh).deliver_remote(*msg); });
+    // A shard that far behind loses this broadcast rather than growing memory without bound.
+    if (!shard_.post(t, [msg, &peers = peers_](reactor::shard& sh) { peers.on(sh).deliver_remote(*msg); }))
+      broker_stats::bump(stats_.broadcast_drops);
   }
   deliver_local(*msg);
 }
@@ -123,7 +126,10 @@ void room_registry::deliver_local(const broadcast_message& msg) {
     for (sio_socket* s : ms) {
       if (s->delivery_stamp == stamp) continue;
       s->delivery_stamp = stamp;
-      for (const shared_frame& f : msg.frames) s->deliver(f);
+      // Once a socket refuses a frame, its attachments would only arrive orphaned (and it is
+      // going away anyway): the rest of this broadcast skips it.
+      for (const shared_frame& f : msg.frames)
+        if (s->deliver(f) == reactor::send_status::closed) break;
       ++delivered;
     }
   };

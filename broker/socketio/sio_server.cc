@@ -25,7 +25,7 @@ class sio_client {
   void send(const sio_packet& p) {
     std::string text;
     if (protocol::encode_packet(text, p, true) != protocol::sio_error::ok) return;
-    session_.send_frame(make_shared_frame(protocol::opcode::text, {}, text));
+    if (session_.send_frame(make_shared_frame(protocol::opcode::text, {}, text)) == reactor::send_status::closed) return;
     for (const auto& a : p.attachments) session_.send_message(a, true);
   }
 
@@ -64,7 +64,7 @@ sio_socket* sio_server::find_socket(eio_session& session, std::string_view nsp) 
   return it == sockets.end() ? nullptr : it->second.get();
 }
 
-void sio_socket::deliver(const shared_frame& f) { client_.session().send_frame(f); }
+reactor::send_status sio_socket::deliver(const shared_frame& f) { return client_.session().send_frame(f); }
 
 void sio_socket::emit(std::string_view event, const boost::json::array& args, const std::vector<std::string>& attachments) {
   boost::json::array data;

@@ -50,8 +50,8 @@ class sio_socket {
   void disconnect();
 
   sio_server& server() noexcept { return server_; }
-  // Sends one pre-encoded frame of a broadcast to this socket.
-  void deliver(const shared_frame& f);
+  // Sends one pre-encoded frame of a broadcast to this socket; closed: it takes no more.
+  reactor::send_status deliver(const shared_frame& f);
   std::uint64_t delivery_stamp = 0;  // rooms.cc: which broadcast last reached this socket
   std::any user;                     // the namespace handler's per-socket state (an identity, ...)
 

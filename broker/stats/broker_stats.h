@@ -41,6 +41,7 @@ struct broker_stats {
   counter sio_connect_refused{0};  // CONNECT_ERROR sent (unknown namespace, ...)
   counter broadcasts{0};
   counter deliveries{0};           // frames handed to sockets by broadcasts
+  counter broadcast_drops{0};      // broadcasts not sent to a shard whose mailbox overflow was full
   std::array<counter, 600> http_errors{};  // by status code
   std::array<counter, 16> ws_closes{};     // close codes 1000..1015 sent by us
   std::array<counter, std::size_t(limit_kind::count)> limits_hit{};

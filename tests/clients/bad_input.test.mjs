@@ -247,6 +247,24 @@ describe(`bad input against ${serverKind}`, () => {
       assert.equal(code, 1009);
     });
 
+    // The server reads and drops the rest of the message after its close frame, and closes only on
+    // the client's EOF: closing with the client's bytes unread would reset the connection and
+    // the client could lose the close frame (1006 instead of 1009).
+    test('a ~2 MB message over maxPayload gets close 1009 every time (20 runs)', { timeout: 120_000 }, async () => {
+      const big = '42["message","' + 'x'.repeat(2 * MAX_PAYLOAD) + '"]';
+      const codes = [];
+      for (let i = 0; i < 20; i++) {
+        const { ws: client } = await engineWs(server, '/socket.io/');
+        opened.push(client);
+        client.send('40');
+        await client.nextNonPing();
+        client.send(big);
+        const { code } = await withTimeout(client.closed, 10_000, `close 1009 (run ${i})`);
+        codes.push(code);
+      }
+      assert.deepEqual(codes, Array(20).fill(1009));
+    });
+
     test('a message of exactly maxPayload bytes on /socket.io/ is accepted', async () => {
       const { ws: client } = await engineWs(server, '/socket.io/');
       opened.push(client);

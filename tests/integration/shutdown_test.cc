@@ -29,7 +29,8 @@ std::pair<int, std::string> run_command(const std::string& cmd) {
 TEST(binary, help_lists_every_flag) {
   auto [status, out] = run_command(std::string(RINGCAST_BINARY) + " --help");
   EXPECT_EQ(status, 0);
-  for (const char* flag : {"--port", "--shards", "--address", "--profile", "--send-queue-limit", "--help"})
+  for (const char* flag : {"--port", "--shards", "--address", "--profile", "--send-queue-limit", "--mailbox-overflow-limit",
+                           "RINGCAST_MAILBOX_OVERFLOW_LIMIT", "--close-linger", "RINGCAST_CLOSE_LINGER", "--help"})
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
 }
 
@@ -37,6 +38,15 @@ TEST(binary, bad_flag_is_refused_with_a_reason) {
   auto [status, out] = run_command(std::string(RINGCAST_BINARY) + " --port banana 2>&1");
   EXPECT_EQ(WEXITSTATUS(status), 2);
   EXPECT_NE(out.find("invalid value for --port: banana"), std::string::npos) << out;
+}
+
+TEST(binary, mailbox_overflow_limit_and_close_linger_are_checked_as_flags_and_env) {
+  auto [s1, o1] = run_command(std::string(RINGCAST_BINARY) + " --mailbox-overflow-limit 0 2>&1");
+  EXPECT_EQ(WEXITSTATUS(s1), 2);
+  EXPECT_NE(o1.find("invalid value for --mailbox-overflow-limit: 0"), std::string::npos) << o1;
+  auto [s2, o2] = run_command("RINGCAST_CLOSE_LINGER=soon " + std::string(RINGCAST_BINARY) + " 2>&1");
+  EXPECT_EQ(WEXITSTATUS(s2), 2);
+  EXPECT_NE(o2.find("invalid value for RINGCAST_CLOSE_LINGER: soon"), std::string::npos) << o2;
 }
 
 TEST(binary, sigterm_under_load_exits_zero_cleanly) {

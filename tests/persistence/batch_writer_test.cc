@@ -108,7 +108,7 @@ class writer_app final : public reactor::shard_app {
     const std::size_t now = std::min(n, chunk);
     for (std::size_t i = 0; i < now; ++i) submit_one();
     if (n > now) {
-      shard_.post(shard_.id(), [this, rest = n - now, chunk](reactor::shard&) { submit(rest, chunk); });
+      shard_.post_guaranteed(shard_.id(), [this, rest = n - now, chunk](reactor::shard&) { submit(rest, chunk); });
     } else {
       std::lock_guard lock(h_.m);
       ++log_.commands_done;
@@ -164,7 +164,7 @@ class writer_app final : public reactor::shard_app {
       todo.swap(log_.commands);
     }
     for (auto& c : todo)
-      shard_.post(shard_.id(), [c = std::move(c)](reactor::shard& s) { c(static_cast<writer_app&>(s.app())); });
+      shard_.post_guaranteed(shard_.id(), [c = std::move(c)](reactor::shard& s) { c(static_cast<writer_app&>(s.app())); });
     poll_timer_ = shard_.timers().schedule_after(1ms, [this] { poll_commands(); });
   }
 

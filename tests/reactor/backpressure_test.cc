@@ -15,6 +15,7 @@
 #include "reactor/tcp_echo_app.h"
 #include "reactor/server.h"
 #include "tests/support/tcp.h"
+#include "tests/support/wait.h"
 
 namespace ringcast::reactor {
 namespace {
@@ -31,7 +32,7 @@ TEST(reactor_backpressure, non_reading_peer_is_closed_as_slow_consumer_others_fl
 
   // Well-behaved clients do echo round trips the whole time.
   std::atomic<bool> stop{false};
-  std::atomic<std::uint64_t> round_trips{0};
+  test::waitable_count round_trips;
   std::atomic<int> failures{0};
   std::vector<std::thread> good;
   for (int i = 0; i < 8; ++i) {
@@ -46,14 +47,14 @@ TEST(reactor_backpressure, non_reading_peer_is_closed_as_slow_consumer_others_fl
           failures.fetch_add(1);
           break;
         }
-        round_trips.fetch_add(1);
+        round_trips.add();
       }
       ::close(fd);
     });
   }
 
-  while (round_trips.load() < 200 && failures.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  const std::uint64_t trips_before = round_trips.load();
+  EXPECT_TRUE(round_trips.wait_at_least(200, std::chrono::seconds(10)));
+  const std::uint64_t trips_before = round_trips.value();
 
   // The slow client writes as fast as it can and never reads.
   int slow = test::connect_tcp(srv.port(), true);
@@ -77,10 +78,8 @@ TEST(reactor_backpressure, non_reading_peer_is_closed_as_slow_consumer_others_fl
     }
     if (n > 0) pushed += std::uint64_t(n);
   }
-  const std::uint64_t trips_when_closed = round_trips.load();
-  auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (round_trips.load() < trips_when_closed + 200 && std::chrono::steady_clock::now() < settle)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::uint64_t trips_when_closed = round_trips.value();
+  round_trips.wait_at_least(trips_when_closed + 200, std::chrono::seconds(10));
   stop = true;
   for (auto& t : good) t.join();
   ::close(slow);
@@ -92,7 +91,7 @@ TEST(reactor_backpressure, non_reading_peer_is_closed_as_slow_consumer_others_fl
   EXPECT_GT(srv.total(&shard_stats::max_connection_queue), cap / 2) << "the queue never filled: test too weak";
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GE(trips_when_closed, trips_before);
-  EXPECT_GE(round_trips.load(), trips_when_closed + 200) << "other connections stopped flowing";
+  EXPECT_GE(round_trips.value(), trips_when_closed + 200) << "other connections stopped flowing";
   EXPECT_GT(pushed, cap) << "the slow client was cut off before it could have filled the queue";
   srv.stop();
   srv.join();

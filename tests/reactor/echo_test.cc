@@ -13,6 +13,7 @@
 #include "reactor/tcp_echo_app.h"
 #include "reactor/server.h"
 #include "tests/support/tcp.h"
+#include "tests/support/wait.h"
 
 namespace ringcast::reactor {
 namespace {
@@ -27,6 +28,26 @@ server_config test_config(unsigned shards) {
   return cfg;
 }
 
+// The echo application, also signalling every on_close, so a test can wait for the closes.
+class counted_echo final : public connection_handler {
+ public:
+  explicit counted_echo(test::waitable_count& closes) : closes_(closes) {}
+  void on_data(connection& c, std::span<const std::byte> data) noexcept override { c.send(data); }
+  void on_close(connection&, close_reason) noexcept override { closes_.add(); }
+
+ private:
+  test::waitable_count& closes_;
+};
+
+class counted_echo_app final : public shard_app {
+ public:
+  explicit counted_echo_app(test::waitable_count& closes) : closes_(closes) {}
+  std::unique_ptr<connection_handler> on_accept(connection&) override { return std::make_unique<counted_echo>(closes_); }
+
+ private:
+  test::waitable_count& closes_;
+};
+
 struct echo_client {
   int fd = -1;
   std::string payload;
@@ -37,7 +58,8 @@ struct echo_client {
 // 1,200 connections over 2 shards, each sending 1-48 KiB in random-sized pieces interleaved with
 // all the others, every byte checked on the way back.
 TEST(reactor_echo, thousand_connections_byte_exact_at_random_splits) {
-  server srv(test_config(2), reactor::make_tcp_echo_app);
+  test::waitable_count closes;
+  server srv(test_config(2), [&closes](shard&) { return std::make_unique<counted_echo_app>(closes); });
   srv.start();
 
   std::mt19937 rng(12345);
@@ -88,19 +110,61 @@ TEST(reactor_echo, thousand_connections_byte_exact_at_random_splits) {
   EXPECT_EQ(srv.total(&shard_stats::accepted), std::uint64_t(clients));
 
   for (auto& c : cs) ::close(c.fd);
-  auto wait_until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (srv.total(&shard_stats::live_connections) > 0 && std::chrono::steady_clock::now() < wait_until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(srv.total(&shard_stats::live_connections), 0u);
+  EXPECT_TRUE(closes.wait_at_least(clients, std::chrono::seconds(10))) << "not every close reached its handler";
   EXPECT_EQ(srv.total_closed(close_reason::peer_closed), std::uint64_t(clients));
-  EXPECT_EQ(srv.total(&shard_stats::queued_bytes), 0u);
   srv.stop();
   srv.join();
+  EXPECT_EQ(srv.total(&shard_stats::live_connections), 0u);
+  EXPECT_EQ(srv.total(&shard_stats::queued_bytes), 0u);
+  EXPECT_EQ(srv.total_closed(close_reason::shutdown), 0u);
 }
 
-// Many small writes answered within one loop iteration leave as one send, not one per write.
+// Echoes line by line: one send per message, so only gathering can make writes fewer than messages.
+// Counts the loop iterations in which it sent (a shard thread writes, the test reads after join).
+class line_echo final : public connection_handler {
+ public:
+  struct tally {
+    std::uint64_t sends = 0;
+    std::uint64_t iterations_with_sends = 0;
+    std::uint64_t last_iteration = ~std::uint64_t{0};
+  };
+  explicit line_echo(tally& t) : t_(t) {}
+  void on_data(connection& c, std::span<const std::byte> data) noexcept override {
+    partial_.append(reinterpret_cast<const char*>(data.data()), data.size());
+    std::size_t start = 0, nl;
+    while ((nl = partial_.find('\n', start)) != std::string::npos) {
+      c.send(std::string_view(partial_).substr(start, nl + 1 - start));
+      ++t_.sends;
+      const std::uint64_t it = shard_stats::read(c.owner().stats().loop_iterations);
+      if (it != t_.last_iteration) {
+        t_.last_iteration = it;
+        ++t_.iterations_with_sends;
+      }
+      start = nl + 1;
+    }
+    partial_.erase(0, start);
+  }
+  void on_close(connection&, close_reason) noexcept override {}
+
+ private:
+  tally& t_;
+  std::string partial_;
+};
+
+// Many small writes answered within one loop iteration leave as one send, not one per write: a
+// connection is written at most once per iteration, plus once more for each write that left bytes
+// behind (short, or more segments than one sendmsg takes).
 TEST(reactor_echo, pipelined_small_messages_are_gathered) {
-  server srv(test_config(2), reactor::make_tcp_echo_app);
+  line_echo::tally t;
+  class app final : public shard_app {
+   public:
+    explicit app(line_echo::tally& t) : t_(t) {}
+    std::unique_ptr<connection_handler> on_accept(connection&) override { return std::make_unique<line_echo>(t_); }
+
+   private:
+    line_echo::tally& t_;
+  };
+  server srv(test_config(1), [&t](shard&) { return std::make_unique<app>(t); });
   srv.start();
   int fd = test::connect_tcp(srv.port());
   test::set_recv_timeout(fd, 10000);
@@ -110,10 +174,13 @@ TEST(reactor_echo, pipelined_small_messages_are_gathered) {
   std::string back(all.size(), '\0');
   ASSERT_TRUE(test::read_exact(fd, back.data(), back.size()));
   EXPECT_EQ(back, all);
-  EXPECT_LT(srv.total(&shard_stats::send_calls), 2000u);
   ::close(fd);
   srv.stop();
   srv.join();
+  EXPECT_EQ(t.sends, 2000u);
+  EXPECT_LE(srv.total(&shard_stats::send_calls), t.iterations_with_sends + srv.total(&shard_stats::partial_sends));
+  // Otherwise the bound above would not tell gathering from one write per send.
+  EXPECT_LT(4 * t.iterations_with_sends, t.sends) << "messages were not pipelined: test too weak";
 }
 
 TEST(reactor_echo, stop_closes_idle_connections_with_shutdown_reason) {

@@ -30,7 +30,7 @@ class router final : public connection_handler {
     auto nl = line_.find('\n');
     if (nl == std::string::npos) return;
     unsigned target = unsigned(std::stoul(line_.substr(0, nl)));
-    c.migrate(target, line_.substr(nl + 1), [](connection& moved) -> std::unique_ptr<connection_handler> {
+    c.hand_off(target, line_.substr(nl + 1), [](connection& moved) -> std::unique_ptr<connection_handler> {
       return std::make_unique<tagged_echo>(moved);
     });
   }
@@ -45,7 +45,7 @@ class router_app final : public shard_app {
   std::unique_ptr<connection_handler> on_accept(connection&) override { return std::make_unique<router>(); }
 };
 
-TEST(reactor_migration, connections_move_to_the_named_shard_with_their_bytes_in_order) {
+TEST(reactor_handoff, connections_move_to_the_named_shard_with_their_bytes_in_order) {
   server_config cfg;
   cfg.address = "127.0.0.1";
   cfg.port = 0;
@@ -76,8 +76,8 @@ TEST(reactor_migration, connections_move_to_the_named_shard_with_their_bytes_in_
     ::close(fds[i]);
   }
   // Only connections that landed on another shard than the one they named had to move.
-  EXPECT_GT(srv.total(&shard_stats::migrated_out), 0u);
-  EXPECT_LT(srv.total(&shard_stats::migrated_out), std::uint64_t(clients));
+  EXPECT_GT(srv.total(&shard_stats::handed_off), 0u);
+  EXPECT_LT(srv.total(&shard_stats::handed_off), std::uint64_t(clients));
   srv.stop();
   srv.join();
 }
