@@ -100,7 +100,8 @@ class batch_writer {
   // What a row counts against max_backlog_bytes: its text.
   static std::size_t row_bytes(const persist_row& r) noexcept {
     return r.conversation.size() + r.sender_type.size() + r.sender_id.size() + r.client_message_id.size() +
-           r.content.size();
+           r.content.size() + (r.sender_name ? r.sender_name->size() : 0) +
+           (r.attachments_json ? r.attachments_json->size() : 0);
   }
 
  private:

@@ -151,10 +151,46 @@ CREATE TABLE metrics (
 CREATE INDEX metrics_by_name_time ON metrics (name, recorded_at);
 )sql";
 
+// Version 4: the inbox event API. Identities come from JWTs (sub, role): a staff user is found by
+// the sub (created on first sight, nothing else known yet, so e-mail and name become optional), a
+// customer by (channel website, external_id = sub). Conversations get a subject and the time of
+// their last message; activity_at (the last message, else the creation) orders the inbox list and
+// its keyset cursor. A delivered watermark sits next to the read one. Messages keep the sender's
+// display name as it was when sent.
+constexpr const char* inbox_api_sql = R"sql(
+ALTER TABLE staff_users ADD COLUMN external_id text UNIQUE;
+ALTER TABLE staff_users ALTER COLUMN email DROP NOT NULL;
+ALTER TABLE staff_users ALTER COLUMN display_name DROP NOT NULL;
+
+ALTER TABLE conversations ADD COLUMN subject text;
+ALTER TABLE conversations ADD COLUMN last_message_at timestamptz;
+ALTER TABLE conversations
+  ADD COLUMN activity_at timestamptz GENERATED ALWAYS AS (coalesce(last_message_at, created_at)) STORED;
+-- The inbox list and its cursor: (priority, activity_at DESC, id), for staff (all, or by status)
+-- and for one customer.
+CREATE INDEX conversations_inbox ON conversations (priority, activity_at DESC, id);
+CREATE INDEX conversations_inbox_by_status ON conversations (status, priority, activity_at DESC, id);
+CREATE INDEX conversations_inbox_by_customer
+  ON conversations (customer_id, priority, activity_at DESC, id);
+CREATE INDEX conversations_by_assigned_staff ON conversations (assigned_staff_id)
+  WHERE assigned_staff_id IS NOT NULL;
+
+ALTER TABLE messages ADD COLUMN sender_name text;
+
+-- Everything up to and including this seq reached the participant's device. Never below
+-- last_read_seq: a read message was delivered.
+ALTER TABLE read_receipts
+  ADD COLUMN last_delivered_seq bigint NOT NULL DEFAULT 0 CHECK (last_delivered_seq >= 0);
+UPDATE read_receipts SET last_delivered_seq = last_read_seq;
+ALTER TABLE read_receipts ADD CONSTRAINT read_receipts_delivered_covers_read
+  CHECK (last_delivered_seq >= last_read_seq);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, "inbox: customers, staff users, conversations, messages", inbox_sql},
     {2, "read receipts, delivery status, presence", receipts_sql},
     {3, "ai jobs, metrics", ai_jobs_sql},
+    {4, "inbox api: identities by JWT sub, subjects, activity, delivered watermarks", inbox_api_sql},
 };
 
 struct result_deleter {

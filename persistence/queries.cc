@@ -1,6 +1,7 @@
 // Readers and conversation statements. The batch insert lives in sequenced_batch.cc.
 #include "persistence/queries.h"
 
+#include <algorithm>
 #include <string>
 
 #include "persistence/array_literal.h"
@@ -30,8 +31,9 @@ constexpr int conversation_column_count = 13;
 
 #define RINGCAST_MESSAGE_COLUMNS                                                              \
   "id, conversation_id, seq, sender_type, sender_id, content, client_message_id,"             \
-  " attachments::text, confidence, processing_time_ms, intent, " RINGCAST_EPOCH_US("created_at")
-constexpr int message_column_count = 12;
+  " attachments::text, confidence, processing_time_ms, intent, " RINGCAST_EPOCH_US("created_at") \
+  ", sender_name"
+constexpr int message_column_count = 13;
 
 constexpr const char* history_range_sql =
     "SELECT " RINGCAST_MESSAGE_COLUMNS
@@ -45,17 +47,29 @@ constexpr const char* history_newest_sql =
     " FROM messages WHERE conversation_id = $1::uuid ORDER BY seq DESC LIMIT $2::integer) AS newest"
     " ORDER BY seq";
 
+constexpr const char* history_since_sql =
+    "SELECT " RINGCAST_MESSAGE_COLUMNS
+    " FROM messages WHERE conversation_id = $1::uuid AND seq > $2::bigint ORDER BY seq LIMIT $3::integer";
+
+// One row more than asked for tells whether older messages exist.
+constexpr const char* history_before_sql =
+    "SELECT * FROM (SELECT " RINGCAST_MESSAGE_COLUMNS
+    " FROM messages WHERE conversation_id = $1::uuid AND ($2::bigint IS NULL OR seq < $2::bigint)"
+    " ORDER BY seq DESC LIMIT $3::integer) AS older ORDER BY seq";
+
 #undef RINGCAST_MESSAGE_COLUMNS
 #undef RINGCAST_EPOCH_US
 
 // A read mark never moves backwards and never past the conversation's last committed message, so a
-// client cannot mark future messages read.
+// client cannot mark future messages read. A read message was delivered: the delivered mark
+// follows (the schema checks last_delivered_seq >= last_read_seq).
 constexpr const char* mark_read_sql = R"sql(
-INSERT INTO read_receipts AS r (conversation_id, reader_type, reader_id, last_read_seq)
-SELECT c.id, $2::text, $3::text, LEAST($4::bigint, c.last_seq)
+INSERT INTO read_receipts AS r (conversation_id, reader_type, reader_id, last_read_seq, last_delivered_seq)
+SELECT c.id, $2::text, $3::text, LEAST($4::bigint, c.last_seq), LEAST($4::bigint, c.last_seq)
 FROM conversations AS c WHERE c.id = $1::uuid
 ON CONFLICT (conversation_id, reader_type, reader_id) DO UPDATE
-SET last_read_seq = GREATEST(r.last_read_seq, EXCLUDED.last_read_seq), updated_at = now()
+SET last_read_seq = GREATEST(r.last_read_seq, EXCLUDED.last_read_seq),
+    last_delivered_seq = GREATEST(r.last_delivered_seq, EXCLUDED.last_read_seq), updated_at = now()
 )sql";
 
 // Counting walks the (conversation_id, seq) index from the read mark; the reader's own messages
@@ -75,6 +89,17 @@ ORDER BY w.ord
 std::string number(std::int64_t v) { return std::to_string(v); }
 
 }  // namespace
+
+bool is_uuid(std::string_view s) noexcept {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+    if (dash ? ch != '-' : !hex) return false;
+  }
+  return true;
+}
 
 std::string_view to_string(sender_type t) noexcept {
   switch (t) {
@@ -163,10 +188,45 @@ std::optional<std::vector<message_record>> parse_history(const PGresult* res) {
               fields::get(res, i, 5, m.content) && fields::get(res, i, 6, m.client_message_id) &&
               fields::get(res, i, 7, m.attachments_json) && fields::get(res, i, 8, m.confidence) &&
               fields::get(res, i, 9, m.processing_time_ms) && fields::get(res, i, 10, m.intent) &&
-              fields::get(res, i, 11, m.created_at_us);
+              fields::get(res, i, 11, m.created_at_us) && fields::get(res, i, 12, m.sender_name);
     if (!ok) return std::nullopt;
   }
   return out;
+}
+
+query history_since(std::string_view conversation_id, std::int64_t since_seq) {
+  return {history_since_sql, {{std::string(conversation_id), number(since_seq), number(history_since_page + 1)}}};
+}
+
+std::optional<history_page> parse_history_since(const PGresult* res) {
+  auto rows = parse_history(res);
+  if (!rows) return std::nullopt;
+  history_page page{std::move(*rows)};
+  if (page.messages.size() > std::size_t(history_since_page)) {
+    page.messages.resize(history_since_page);
+    page.more = true;
+  }
+  return page;
+}
+
+query history_before(std::string_view conversation_id, std::optional<std::int64_t> before_seq, int limit) {
+  const int n = std::clamp(limit, 1, history_before_max);
+  return {history_before_sql,
+          {{std::string(conversation_id), before_seq ? std::optional(number(*before_seq)) : std::nullopt,
+            number(n + 1)}}};
+}
+
+std::optional<history_page> parse_history_before(const PGresult* res, int limit) {
+  auto rows = parse_history(res);
+  if (!rows) return std::nullopt;
+  history_page page{std::move(*rows)};
+  const std::size_t n = std::size_t(std::clamp(limit, 1, history_before_max));
+  if (page.messages.size() > n) {
+    // The extra row is the oldest one, first in seq order.
+    page.messages.erase(page.messages.begin(), page.messages.end() - std::ptrdiff_t(n));
+    page.more = true;
+  }
+  return page;
 }
 
 query mark_read(std::string_view conversation_id, reader_type reader, std::string_view reader_id,

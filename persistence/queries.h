@@ -32,6 +32,10 @@ struct query {
   query_params params;
 };
 
+// The canonical 8-4-12 hex form (either case), which PostgreSQL's uuid input accepts. Check ids
+// from clients with it: a failed cast fails the statement (and, pipelined, the units behind it).
+bool is_uuid(std::string_view s) noexcept;
+
 enum class sender_type : unsigned char { customer, staff, ai, system };
 std::string_view to_string(sender_type t) noexcept;
 std::optional<sender_type> parse_sender_type(std::string_view s) noexcept;
@@ -87,6 +91,7 @@ struct message_record {
   std::int64_t seq = 0;
   persistence::sender_type sender_type = persistence::sender_type::customer;
   std::string sender_id;
+  std::optional<std::string> sender_name;
   std::string content;
   std::optional<std::string> client_message_id;
   std::optional<std::string> attachments_json;  // as jsonb prints it (normalized)
@@ -96,6 +101,25 @@ struct message_record {
   std::int64_t created_at_us = 0;
 };
 std::optional<std::vector<message_record>> parse_history(const PGresult* res);
+
+// A page of history and whether more messages lie beyond it.
+struct history_page {
+  std::vector<message_record> messages;  // oldest first
+  bool more = false;
+};
+
+// Replay after a reconnect: messages with seq > since_seq, oldest first, history_since_page at a
+// time; `more` says to ask again from the last seq returned.
+inline constexpr int history_since_page = 500;
+query history_since(std::string_view conversation_id, std::int64_t since_seq);
+std::optional<history_page> parse_history_since(const PGresult* res);
+
+// Scrolling back: the newest `limit` (clamped to 1..history_before_max) messages with
+// seq < before_seq, or the newest of all without before_seq, returned oldest first; `more` says
+// older ones exist.
+inline constexpr int history_before_max = 100;
+query history_before(std::string_view conversation_id, std::optional<std::int64_t> before_seq, int limit);
+std::optional<history_page> parse_history_before(const PGresult* res, int limit);
 
 // ---- read receipts and unread counts ----
 

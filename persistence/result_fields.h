@@ -49,6 +49,15 @@ inline bool get(const PGresult* res, int row, int col, std::int64_t& out) noexce
   return !is_null(res, row, col) && parse_int(view(res, row, col), out);
 }
 
+inline bool get(const PGresult* res, int row, int col, std::optional<std::int64_t>& out) noexcept {
+  out.reset();
+  if (is_null(res, row, col)) return true;
+  std::int64_t v = 0;
+  if (!parse_int(view(res, row, col), v)) return false;
+  out = v;
+  return true;
+}
+
 inline bool get(const PGresult* res, int row, int col, int& out) noexcept {
   return !is_null(res, row, col) && parse_int(view(res, row, col), out);
 }

@@ -9,23 +9,29 @@ namespace {
 
 constexpr const char* create_conversations_sql =
     "INSERT INTO conversations (external_key) SELECT DISTINCT k FROM unnest($1::text[]) AS k "
-    "ON CONFLICT (external_key) DO NOTHING";
+    "WHERE k IS NOT NULL ON CONFLICT (external_key) DO NOTHING";
 
+// input: a row names its conversation by external key ($1) or by id ($6), the other is NULL.
 // input.later_copy: the key came earlier in this batch (a retry of a row of the same batch).
 // firsts: one row per idempotency key.
 // existing: keys stored by earlier sends. fresh: the rest, numbered per conversation in input
 // order. bumped: reserves the numbers (and row-locks the conversations). The answer joins every
 // input row to its stored row by the idempotency key (sender, client id), which is unique per
 // sender, not per conversation: when the stored row is in another conversation the input row is
-// a conflict (a reused client id, not a retry), and nothing is stored for it.
+// a conflict (a reused client id, not a retry), and nothing is stored for it. A row whose
+// conversation id does not exist reaches the insert without a bumped base and fails it on the
+// foreign key (23503), so the writer's one-by-one retry fails that row alone.
 constexpr const char* insert_sql = R"sql(
 WITH input AS (
-  SELECT t.ord, c.id AS conversation_id, t.sender_type, t.sender_id, t.client_message_id, t.content,
+  SELECT t.ord, coalesce(t.conversation_id, c.id) AS conversation_id, t.sender_type, t.sender_id,
+         t.client_message_id, t.content, t.sender_name, t.attachments,
          row_number() OVER (PARTITION BY t.sender_type, t.sender_id, t.client_message_id ORDER BY t.ord) > 1
            AS later_copy
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
-         AS t(external_key, sender_type, sender_id, client_message_id, content, ord)
-  JOIN conversations c ON c.external_key = t.external_key
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::jsonb[])
+         WITH ORDINALITY
+         AS t(external_key, sender_type, sender_id, client_message_id, content, conversation_id, sender_name,
+              attachments, ord)
+  LEFT JOIN conversations c ON c.external_key = t.external_key
 ),
 firsts AS (
   SELECT * FROM input WHERE NOT later_copy
@@ -42,15 +48,17 @@ fresh AS (
                       AND e.sender_id = f.sender_id AND e.client_message_id = f.client_message_id)
 ),
 bumped AS (
-  UPDATE conversations c SET last_seq = c.last_seq + x.cnt, updated_at = now()
+  UPDATE conversations c SET last_seq = c.last_seq + x.cnt, updated_at = now(), last_message_at = now()
   FROM (SELECT conversation_id, count(*) AS cnt FROM fresh GROUP BY conversation_id) x
   WHERE c.id = x.conversation_id
   RETURNING c.id, c.last_seq - x.cnt AS base
 ),
 inserted AS (
-  INSERT INTO messages (conversation_id, seq, sender_type, sender_id, client_message_id, content)
-  SELECT f.conversation_id, b.base + f.n, f.sender_type, f.sender_id, f.client_message_id, f.content
-  FROM fresh f JOIN bumped b ON b.id = f.conversation_id
+  INSERT INTO messages (conversation_id, seq, sender_type, sender_id, client_message_id, content, sender_name,
+                        attachments)
+  SELECT f.conversation_id, coalesce(b.base, 0) + f.n, f.sender_type, f.sender_id, f.client_message_id, f.content,
+         f.sender_name, f.attachments
+  FROM fresh f LEFT JOIN bumped b ON b.id = f.conversation_id
   RETURNING id, seq, created_at, conversation_id, sender_type, sender_id, client_message_id
 ),
 answers AS (
@@ -69,6 +77,7 @@ ORDER BY i.ord
 
 std::string_view validate(const persist_row& row) noexcept {
   if (row.conversation.empty()) return "conversation is empty";
+  if (row.key == conversation_key::id && !is_uuid(row.conversation)) return "conversation is not a uuid";
   if (row.client_message_id.empty()) return "client_message_id is empty";
   if (!parse_sender_type(row.sender_type)) return "sender_type is not customer, staff, ai or system";
   if (row.conversation.size() > max_key_bytes || row.sender_id.size() > max_key_bytes ||
@@ -78,9 +87,17 @@ std::string_view validate(const persist_row& row) noexcept {
 }
 
 std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows) {
-  array_literal keys, types, senders, client_ids, contents;
+  array_literal keys, types, senders, client_ids, contents, ids, names, attachments;
   for (const auto& r : rows) {
-    keys.text(std::string_view(r.conversation));
+    if (r.key == conversation_key::id) {
+      keys.null();
+      ids.text(std::string_view(r.conversation));
+    } else {
+      keys.text(std::string_view(r.conversation));
+      ids.null();
+    }
+    names.text_or_null(r.sender_name);
+    attachments.text_or_null(r.attachments_json);
     types.text(std::string_view(r.sender_type));
     senders.text(std::string_view(r.sender_id));
     client_ids.text(std::string_view(r.client_message_id));
@@ -89,7 +106,9 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows) {
   std::string key_array = keys.take();
   std::vector<pg_statement> out;
   out.push_back({create_conversations_sql, {key_array}});
-  out.push_back({insert_sql, {std::move(key_array), types.take(), senders.take(), client_ids.take(), contents.take()}});
+  out.push_back({insert_sql,
+                 {std::move(key_array), types.take(), senders.take(), client_ids.take(), contents.take(), ids.take(),
+                  names.take(), attachments.take()}});
   return out;
 }
 

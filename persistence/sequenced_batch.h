@@ -18,12 +18,22 @@
 
 namespace ringcast::persistence {
 
+// How persist_row::conversation names the conversation.
+enum class conversation_key : std::uint8_t {
+  external_key,  // a client-chosen name (the bench profile's rooms), created on first use
+  id,            // the conversation's uuid (the inbox); it must exist, or the row fails (23503)
+};
+
 struct persist_row {
-  std::string conversation;  // the conversation's external key (created on first use)
+  std::string conversation;  // per `key`
   std::string sender_type;   // customer | staff | ai | system
   std::string sender_id;
   std::string client_message_id;
   std::string content;
+  std::optional<std::string> sender_name;       // the display name when sent
+  std::optional<std::string> attachments_json;  // one JSON value (stored as jsonb); valid JSON
+                                                // without \u0000, which jsonb refuses
+  conversation_key key = conversation_key::external_key;
 };
 
 struct persist_answer {
@@ -43,7 +53,7 @@ inline constexpr std::size_t max_key_bytes = 1024;
 
 // Why the database would refuse this row's shape, or empty when it is acceptable: sender_type
 // one of the four kinds, the key fields at most max_key_bytes, conversation and
-// client_message_id non-empty (the schema would take an empty client id, but it would make every
+// client_message_id non-empty, a conversation id a uuid (the schema would take an empty client id, but it would make every
 // later send of that sender a "retry" of the first). One bad row fails its whole batch (the
 // writer then sends each row alone and only the bad one fails), so the broker checks each row
 // before it joins one. Text encoding is not checked here: every field must also be UTF-8 without
@@ -51,7 +61,8 @@ inline constexpr std::size_t max_key_bytes = 1024;
 // keeping this layer free of protocol code.
 std::string_view validate(const persist_row& row) noexcept;
 
-// Two statements for one transaction: create the conversations first seen, then store the rows.
+// Two statements for one transaction: create the conversations first seen (by external key), then
+// store the rows, moving each conversation's last_seq and last_message_at.
 std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows);
 
 // One answer per row, in row order; nullopt if the result does not have that shape. A row whose

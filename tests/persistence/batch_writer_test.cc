@@ -456,6 +456,55 @@ TEST(batch_writer, a_row_the_database_refuses_fails_alone_and_the_others_commit_
   EXPECT_EQ(test::scalar(db.get(), "SELECT count(*) FROM messages"), "5");
 }
 
+// Inbox rows name their conversation by id. One naming a conversation that does not exist fails
+// its batch on the foreign key; the writer retries the rows one by one, so only that row fails and
+// the others commit in order with their sender names.
+TEST(batch_writer, an_inbox_row_for_an_unknown_conversation_fails_alone) {
+  const std::string url = test::fresh_database();
+  auto db = test::connect(url);
+  apply_migrations(db.get());
+  const auto conv = test::scalar(db.get(), "INSERT INTO conversations DEFAULT VALUES RETURNING id");
+  const std::string missing = "00000000-0000-4000-8000-000000000000";
+  harness h;
+  batch_writer::options opts;
+  opts.max_batch = 4;
+  opts.max_wait = std::chrono::seconds(1);
+  auto srv = start_shards(h, url, opts);
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].connected; }, 30s));
+  h.send(0, [conv, missing](writer_app& app) {
+    std::vector<persist_row> rows;
+    for (int i = 0; i < 5; ++i) {
+      auto r = conv_row(i == 2 ? missing : conv, "id-" + std::to_string(i));
+      r.key = conversation_key::id;
+      r.sender_name = "Name " + std::to_string(i);
+      rows.push_back(r);
+    }
+    app.submit_rows(rows);
+  });
+  const bool all = h.wait_for([&] { return h.answered() == 5; });
+  srv->stop();
+  srv->join();
+  ASSERT_TRUE(all);
+  const auto& log = h.logs[0];
+  std::int64_t expected_seq = 0;
+  for (std::size_t i = 0; i < log.rows.size(); ++i) {
+    ASSERT_TRUE(log.results[i]);
+    const auto& r = *log.results[i];
+    if (log.rows[i].conversation == missing) {
+      EXPECT_EQ(r.state, persist_result::status::failed);
+      EXPECT_NE(r.error.find("foreign key"), std::string::npos) << r.error;
+      continue;
+    }
+    ASSERT_EQ(r.state, persist_result::status::ok) << log.rows[i].client_message_id << ": " << r.error;
+    EXPECT_EQ(r.answer.seq, ++expected_seq) << log.rows[i].client_message_id;
+  }
+  EXPECT_EQ(log.stats.failed, 1u);
+  EXPECT_EQ(test::scalar(db.get(), "SELECT string_agg(sender_name, ',' ORDER BY seq) FROM messages"),
+            "Name 0,Name 1,Name 3,Name 4");
+  EXPECT_EQ(test::scalar(db.get(), "SELECT last_seq || ',' || (last_message_at IS NOT NULL) FROM conversations"),
+            "4,true");
+}
+
 // With the database unreachable nothing leaves the queue: the bytes bound refuses the write that
 // would pass it, counts it by cause, and the gauges show what is held.
 TEST(batch_writer, the_backlog_is_bounded_by_bytes_too) {

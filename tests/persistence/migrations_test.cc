@@ -50,7 +50,7 @@ TEST(migrations, apply_to_an_empty_database) {
   EXPECT_EQ(schema_version(c.get()), 0);
   apply_migrations(c.get());
   EXPECT_EQ(schema_version(c.get()), latest_schema_version());
-  EXPECT_EQ(applied_versions(c.get()), "1,2,3");
+  EXPECT_EQ(applied_versions(c.get()), "1,2,3,4");
   for (const char* t : all_tables) EXPECT_TRUE(table_exists(c.get(), t)) << t;
   // gen_random_uuid() defaults work without an extension on PostgreSQL 13+.
   EXPECT_EQ(scalar(c.get(), "INSERT INTO conversations DEFAULT VALUES RETURNING length(id::text)"),
@@ -75,7 +75,7 @@ TEST(migrations, applies_only_the_missing_versions) {
   EXPECT_FALSE(table_exists(c.get(), "read_receipts"));
   auto first_applied = scalar(c.get(), "SELECT applied_at FROM schema_migrations WHERE version = 1");
   apply_migrations(c.get());
-  EXPECT_EQ(applied_versions(c.get()), "1,2,3");
+  EXPECT_EQ(applied_versions(c.get()), "1,2,3,4");
   EXPECT_TRUE(table_exists(c.get(), "ai_jobs"));
   EXPECT_EQ(scalar(c.get(), "SELECT applied_at FROM schema_migrations WHERE version = 1"),
             first_applied);
@@ -113,7 +113,7 @@ TEST(migrations, concurrent_apply_from_two_connections_is_safe) {
 
   EXPECT_EQ(errors[0], "");
   EXPECT_EQ(errors[1], "");
-  EXPECT_EQ(applied_versions(holder.get()), "1,2,3");
+  EXPECT_EQ(applied_versions(holder.get()), "1,2,3,4");
 }
 
 TEST(migrations, a_failure_reports_the_server_message_and_changes_nothing) {
@@ -131,6 +131,34 @@ TEST(migrations, a_failure_reports_the_server_message_and_changes_nothing) {
   EXPECT_EQ(schema_version(c.get()), 0);
   EXPECT_FALSE(table_exists(c.get(), "customers"));
   EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);  // rolled back, connection usable
+}
+
+// Version 4 on a database that already holds version 3 rows: read marks get a delivered mark at
+// least as high, activity falls back to the creation time, staff known by e-mail stay valid.
+TEST(migrations, version_4_upgrades_existing_rows) {
+  auto c = connect(test::fresh_database());
+  apply_migrations(c.get(), 3);
+  exec_ok(c.get(), "INSERT INTO staff_users (email, display_name) VALUES ('a@example.com', 'A')");
+  auto conv = scalar(c.get(), "INSERT INTO conversations (external_key, last_seq) VALUES ('k', 9) RETURNING id");
+  exec_ok(c.get(), "INSERT INTO read_receipts (conversation_id, reader_type, reader_id, last_read_seq)"
+                   " VALUES ('" + conv + "', 'staff', 's', 5)");
+  apply_migrations(c.get());
+  EXPECT_EQ(schema_version(c.get()), 4);
+  EXPECT_EQ(scalar(c.get(), "SELECT last_delivered_seq FROM read_receipts"), "5");
+  EXPECT_EQ(scalar(c.get(), "SELECT (activity_at = created_at AND last_message_at IS NULL AND subject IS NULL)::text"
+                            " FROM conversations"),
+            "true");
+  exec_ok(c.get(), "UPDATE conversations SET last_message_at = created_at + interval '1 hour'");
+  EXPECT_EQ(scalar(c.get(), "SELECT (activity_at = last_message_at)::text FROM conversations"), "true");
+  EXPECT_EQ(scalar(c.get(), "SELECT external_id IS NULL FROM staff_users"), "t");
+  exec_ok(c.get(), "INSERT INTO staff_users (external_id) VALUES ('sub-1')");  // no e-mail, no name
+  auto fails = [&](const std::string& sql) {
+    return PQresultStatus(test::pg_result(PQexec(c.get(), sql.c_str())).get()) == PGRES_FATAL_ERROR;
+  };
+  EXPECT_TRUE(fails("INSERT INTO staff_users (external_id) VALUES ('sub-1')"));
+  EXPECT_TRUE(fails("UPDATE read_receipts SET last_delivered_seq = 4"));  // below the read mark
+  EXPECT_TRUE(fails("UPDATE conversations SET activity_at = now()"));      // generated
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM messages WHERE sender_name IS NOT NULL"), "0");
 }
 
 TEST(migrations, a_closed_connection_is_an_error) {

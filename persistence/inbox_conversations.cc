@@ -1,0 +1,187 @@
+#include "persistence/inbox_conversations.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "persistence/result_fields.h"
+
+namespace ringcast::persistence {
+namespace {
+
+#define RINGCAST_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+
+// The conversation object, from `c` (conversations), `cu` (customers) and the staff sub `staff`.
+#define RINGCAST_CONVERSATION_COLUMNS(staff)                                                         \
+  "c.id, cu.external_id, c.channel, c.status, c.priority, " staff ", c.requires_human, c.last_seq, " \
+  RINGCAST_EPOCH_US("c.last_message_at") ", " RINGCAST_EPOCH_US("c.created_at") ", c.subject"
+constexpr int conversation_columns = 11;
+
+// DO UPDATE so the row comes back even when another broker created the customer a moment ago; the
+// name follows the newest token that carries one.
+constexpr const char* create_sql =
+    "WITH customer AS ("
+    " INSERT INTO customers AS cu (channel, external_id, name) VALUES ('website', $1::text, $2::text)"
+    " ON CONFLICT (channel, external_id) DO UPDATE"
+    " SET name = coalesce(EXCLUDED.name, cu.name),"
+    "     updated_at = CASE WHEN EXCLUDED.name IS DISTINCT FROM cu.name AND EXCLUDED.name IS NOT NULL"
+    "                  THEN now() ELSE cu.updated_at END"
+    " RETURNING id, external_id),"
+    " created AS ("
+    " INSERT INTO conversations (customer_id, channel, subject) SELECT id, $3::text, $4::text FROM customer"
+    " RETURNING *)"
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("NULL::text") " FROM created c CROSS JOIN customer cu";
+
+constexpr const char* get_sql =
+    "SELECT " RINGCAST_CONVERSATION_COLUMNS("s.external_id")
+    " FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id"
+    " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id WHERE c.id = $1::uuid";
+
+// $4: whether the assignment changes; $5: the new staff sub, NULL to unassign. A staff user seen
+// for the first time is created; rows this statement inserts are invisible to its own joins, so
+// the sub comes from the parameter when the assignment changed.
+constexpr const char* update_sql =
+    "WITH staff AS ("
+    " INSERT INTO staff_users (external_id) SELECT $5::text WHERE $4::boolean AND $5::text IS NOT NULL"
+    " ON CONFLICT (external_id) DO UPDATE SET external_id = EXCLUDED.external_id"
+    " RETURNING id),"
+    " changed AS ("
+    " UPDATE conversations c SET status = coalesce($2::text, c.status),"
+    "   priority = coalesce($3::smallint, c.priority),"
+    "   assigned_staff_id = CASE WHEN $4::boolean THEN (SELECT id FROM staff) ELSE c.assigned_staff_id END,"
+    "   updated_at = now()"
+    " WHERE c.id = $1::uuid RETURNING c.*)"
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("CASE WHEN $4::boolean THEN $5::text ELSE s.external_id END")
+    " FROM changed c LEFT JOIN customers cu ON cu.id = c.customer_id"
+    " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id";
+
+// $1 viewer type, $2 viewer sub, $3 status or NULL, $4 assigned to me, $5 rows (limit + 1, to know
+// whether a next page exists), $6..$8 the cursor or NULLs. The unread count walks the
+// (conversation_id, seq) index from the read mark; the viewer's own messages are not unread.
+// The cursor compares in timestamp space so the (priority, activity_at DESC, id) indexes apply;
+// bigint microseconds times a 1 us interval is exact below 2^53 us (year 2255).
+constexpr const char* list_sql =
+    "SELECT " RINGCAST_CONVERSATION_COLUMNS("s.external_id") ","
+    " CASE WHEN c.last_seq <= coalesce(r.last_read_seq, 0) THEN 0 ELSE"
+    "  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id"
+    "   AND m.seq > coalesce(r.last_read_seq, 0) AND NOT (m.sender_type = $1::text AND m.sender_id = $2::text))"
+    " END, " RINGCAST_EPOCH_US("c.activity_at")
+    " FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id"
+    " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id"
+    " LEFT JOIN read_receipts r"
+    "  ON r.conversation_id = c.id AND r.reader_type = $1::text AND r.reader_id = $2::text"
+    " WHERE ($1::text = 'staff' OR c.customer_id ="
+    "   (SELECT id FROM customers WHERE channel = 'website' AND external_id = $2::text))"
+    " AND ($3::text IS NULL OR c.status = $3::text)"
+    " AND (NOT $4::boolean OR ($1::text = 'staff' AND c.assigned_staff_id ="
+    "   (SELECT id FROM staff_users WHERE external_id = $2::text)))"
+    " AND ($6::smallint IS NULL OR c.priority > $6::smallint OR (c.priority = $6::smallint AND"
+    "   (c.activity_at < 'epoch'::timestamptz + $7::bigint * interval '1 microsecond' OR"
+    "    (c.activity_at = 'epoch'::timestamptz + $7::bigint * interval '1 microsecond' AND c.id > $8::uuid))))"
+    " ORDER BY c.priority, c.activity_at DESC, c.id LIMIT $5::integer";
+
+#undef RINGCAST_CONVERSATION_COLUMNS
+#undef RINGCAST_EPOCH_US
+
+int clamp_limit(int limit) noexcept { return std::clamp(limit, 1, max_list_limit); }
+
+bool parse_conversation_row(const PGresult* res, int i, inbox_conversation& c) {
+  return fields::get(res, i, 0, c.id) && fields::get(res, i, 1, c.customer_id) && fields::get(res, i, 2, c.channel) &&
+         fields::get(res, i, 3, c.status) && fields::get(res, i, 4, c.priority) &&
+         fields::get(res, i, 5, c.assigned_staff_id) && fields::get(res, i, 6, c.requires_human) &&
+         fields::get(res, i, 7, c.last_seq) && fields::get(res, i, 8, c.last_message_at_us) &&
+         fields::get(res, i, 9, c.created_at_us) && fields::get(res, i, 10, c.subject);
+}
+
+std::optional<std::string> opt(std::optional<int> v) {
+  if (!v) return std::nullopt;
+  return std::to_string(*v);
+}
+
+}  // namespace
+
+bool is_conversation_status(std::string_view s) noexcept {
+  return s == "open" || s == "pending" || s == "resolved" || s == "closed";
+}
+
+bool is_channel(std::string_view s) noexcept {
+  return s == "website" || s == "whatsapp" || s == "instagram" || s == "email" || s == "sms";
+}
+
+query create_conversation(std::string_view customer_sub, const std::optional<std::string>& customer_name,
+                          std::string_view channel, const std::optional<std::string>& subject) {
+  return {create_sql, {{std::string(customer_sub), customer_name, std::string(channel), subject}}};
+}
+
+query get_conversation(std::string_view conversation_id) {
+  return {get_sql, {{std::string(conversation_id)}}};
+}
+
+query update_conversation(std::string_view conversation_id, const conversation_change& change) {
+  const bool assign = change.assigned_staff.has_value();
+  return {update_sql,
+          {{std::string(conversation_id), change.status, opt(change.priority), std::string(assign ? "t" : "f"),
+            assign ? *change.assigned_staff : std::nullopt}}};
+}
+
+std::optional<std::vector<inbox_conversation>> parse_inbox_conversations(const PGresult* res) {
+  if (!fields::has_shape(res, conversation_columns)) return std::nullopt;
+  std::vector<inbox_conversation> out(static_cast<std::size_t>(PQntuples(res)));
+  for (int i = 0; i < PQntuples(res); ++i)
+    if (!parse_conversation_row(res, i, out[static_cast<std::size_t>(i)])) return std::nullopt;
+  return out;
+}
+
+std::string to_string(const conversation_cursor& c) {
+  return std::to_string(c.priority) + "." + std::to_string(c.activity_at_us) + "." + c.id;
+}
+
+std::optional<conversation_cursor> parse_cursor(std::string_view s) {
+  // "<priority 1..5>.<microseconds>.<uuid>"
+  if (s.size() < 2 + 1 + 1 + 36 || s[0] < '1' || s[0] > '5' || s[1] != '.') return std::nullopt;
+  conversation_cursor c;
+  c.priority = s[0] - '0';
+  auto rest = s.substr(2);
+  auto dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  if (!fields::parse_int(rest.substr(0, dot), c.activity_at_us)) return std::nullopt;
+  auto id = rest.substr(dot + 1);
+  if (!is_uuid(id)) return std::nullopt;
+  c.id.assign(id);
+  return c;
+}
+
+query list_conversations(reader_type viewer, std::string_view viewer_sub, const conversation_filter& filter) {
+  query q{list_sql,
+          {{std::string(to_string(viewer)), std::string(viewer_sub), filter.status,
+            std::string(filter.assigned_to_me ? "t" : "f"), std::to_string(clamp_limit(filter.limit) + 1)}}};
+  if (filter.after) {
+    q.params.values.push_back(std::to_string(filter.after->priority));
+    q.params.values.push_back(std::to_string(filter.after->activity_at_us));
+    q.params.values.push_back(filter.after->id);
+  } else {
+    q.params.values.insert(q.params.values.end(), 3, std::nullopt);
+  }
+  return q;
+}
+
+std::optional<conversation_page> parse_conversation_page(const PGresult* res, int limit) {
+  if (!fields::has_shape(res, conversation_columns + 2)) return std::nullopt;
+  const int rows = PQntuples(res);
+  const int shown = std::min(rows, clamp_limit(limit));
+  conversation_page page;
+  page.conversations.resize(static_cast<std::size_t>(shown));
+  std::int64_t activity_us = 0;
+  for (int i = 0; i < shown; ++i) {
+    auto& c = page.conversations[static_cast<std::size_t>(i)];
+    if (!parse_conversation_row(res, i, c) || !fields::get(res, i, conversation_columns, c.unread) ||
+        !fields::get(res, i, conversation_columns + 1, activity_us))
+      return std::nullopt;
+  }
+  if (rows > shown && shown > 0) {
+    const auto& last = page.conversations.back();
+    page.next_cursor = to_string(conversation_cursor{last.priority, activity_us, last.id});
+  }
+  return page;
+}
+
+}  // namespace ringcast::persistence

@@ -1,0 +1,102 @@
+#pragma once
+// The inbox event API's conversation statements: create, get, update and the viewer's list with a
+// keyset cursor, and their parsers. Identities are JWT subjects: a customer is the website
+// customer whose external_id is the sub, a staff user the one whose external_id is the sub; both
+// are created on first sight. Authorization stays in the broker: get() returns the customer's sub
+// so the broker can check it before acting; only the list filters by viewer, because it must.
+//
+// Statements follow queries.h: SQL text, text parameters (cast in the SQL), text results,
+// timestamps as microseconds since the Unix epoch. Parameters the SQL casts to uuid, status and
+// priority must be valid (is_uuid in queries.h, is_conversation_status, priority 1..5): a bad cast or a check
+// violation fails the statement, and in a pipeline the units behind it come back aborted.
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "persistence/queries.h"
+
+namespace ringcast::persistence {
+
+// open | pending | resolved | closed
+bool is_conversation_status(std::string_view s) noexcept;
+// website | whatsapp | instagram | email | sms
+bool is_channel(std::string_view s) noexcept;
+
+// The conversation object of the event API.
+struct inbox_conversation {
+  std::string id;
+  std::optional<std::string> customer_id;  // the customer's external id (JWT sub); none for bench rooms
+  std::string channel;
+  std::string status;
+  int priority = 3;
+  std::optional<std::string> assigned_staff_id;  // the staff user's sub; none when unassigned
+  bool requires_human = false;
+  std::int64_t last_seq = 0;
+  std::optional<std::int64_t> last_message_at_us;
+  std::int64_t created_at_us = 0;
+  std::optional<std::string> subject;
+  // Lists only (conversation_page): messages from others above the viewer's read mark.
+  std::int64_t unread = 0;
+};
+
+// Creates a conversation for the website customer `customer_sub` (created on first sight with
+// `customer_name`; a later non-null name replaces the stored one). One row: the new conversation.
+query create_conversation(std::string_view customer_sub, const std::optional<std::string>& customer_name,
+                          std::string_view channel, const std::optional<std::string>& subject);
+
+// The conversation by id: one row, or none when there is no such conversation.
+query get_conversation(std::string_view conversation_id);
+
+// What update_conversation changes; unset fields stay as they are.
+struct conversation_change {
+  std::optional<std::string> status;
+  std::optional<int> priority;
+  // Set: assign to this staff sub (created on first sight), or unassign when the inner is empty.
+  std::optional<std::optional<std::string>> assigned_staff;
+};
+// Applies the change: one row (the conversation afterwards), or none when there is no such
+// conversation.
+query update_conversation(std::string_view conversation_id, const conversation_change& change);
+
+// The rows of create_conversation, get_conversation and update_conversation; nullopt when the
+// result is not that shape (a failed statement included).
+std::optional<std::vector<inbox_conversation>> parse_inbox_conversations(const PGresult* res);
+
+// ---- the viewer's list ----
+
+inline constexpr int max_list_limit = 100;
+
+// Where a page ended: the last row's sort key. Opaque to clients (to_string / parse_cursor).
+struct conversation_cursor {
+  int priority = 3;
+  std::int64_t activity_at_us = 0;
+  std::string id;
+};
+std::string to_string(const conversation_cursor& c);
+// nullopt for anything to_string did not produce (the string comes from a client).
+std::optional<conversation_cursor> parse_cursor(std::string_view s);
+
+struct conversation_filter {
+  std::optional<std::string> status;  // a valid status, or every status
+  bool assigned_to_me = false;        // staff only: assigned to the viewer (a customer sees none)
+  int limit = 50;                     // clamped to 1..max_list_limit
+  std::optional<conversation_cursor> after;
+};
+
+// A customer sees the conversations whose customer is their sub, staff see all; most urgent
+// (priority 1) first, then most recent activity (last message, else creation), then id. Each row
+// carries the viewer's unread count.
+query list_conversations(reader_type viewer, std::string_view viewer_sub, const conversation_filter& filter);
+
+struct conversation_page {
+  std::vector<inbox_conversation> conversations;
+  std::optional<std::string> next_cursor;  // set when more rows follow
+};
+// `limit`: the filter's limit as given to list_conversations (clamped the same way).
+std::optional<conversation_page> parse_conversation_page(const PGresult* res, int limit);
+
+}  // namespace ringcast::persistence
