@@ -1,7 +1,6 @@
 #include "persistence/inbox_conversations.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "persistence/result_fields.h"
 
