@@ -51,6 +51,24 @@ const std::vector<option_spec>& specs() {
          o.app.profile = v;
          return true;
        }},
+      {"typing-ttl", "RINGCAST_TYPING_TTL", "MS",
+       "inbox: how long a typing:start shows without renewal (default 5000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.inbox.settings.typing_ttl); }},
+      {"presence-away-after", "RINGCAST_PRESENCE_AWAY_AFTER", "MS",
+       "inbox: an identity with no event from any socket for this long is away (default 300000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.inbox.settings.presence_away_after); }},
+      {"presence-grace", "RINGCAST_PRESENCE_GRACE", "MS",
+       "inbox: an identity is offline this long after its last socket went (default 10000)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.app.inbox.settings.presence_grace); }},
+      {"max-message-bytes", "RINGCAST_MAX_MESSAGE_BYTES", "BYTES", "inbox: longest message content (default 65536)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.inbox.settings.max_message_bytes, 1, std::size_t{1} << 24);
+       }},
+      {"max-joined-conversations", "RINGCAST_MAX_JOINED_CONVERSATIONS", "N",
+       "inbox: conversations one socket may have joined at once (default 100)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.inbox.settings.max_joined, 1, 100'000);
+       }},
       {"jwt-secret", "RINGCAST_JWT_SECRET", "SECRET", "HS256 secret of the inbox's client tokens",
        [](options& o, std::string_view v) {
          o.jwt.secret = v;

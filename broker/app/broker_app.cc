@@ -41,7 +41,10 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
   if (cfg_.profile == "bench") {
     install_bench_profile(*this);
   } else if (cfg_.profile == "inbox") {
-    sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *stats_));
+    inbox_ = std::make_unique<inbox::inbox_shard>(shard, sio_, pg_.get(), writer_.get(), cfg_.inbox.settings, *stats_,
+                                                  cfg_.wiring->inbox);
+    cfg_.wiring->inbox.set(shard, inbox_.get());
+    sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_));
   } else {
     install_conformance_profile(sio_);
     echo_listener_ = make_engineio_echo();
@@ -51,6 +54,9 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
 
 broker_app::~broker_app() {
   shard_.timers().cancel(drain_timer_);
+  // The inbox handler uses inbox_, which goes before the sessions the engine still ends.
+  sio_.remove_namespaces();
+  inbox_.reset();
   // The writer's pending callbacks reference the connection's results: writer first.
   writer_.reset();
   pg_.reset();

@@ -23,10 +23,11 @@ using broker_apps = reactor::per_shard<broker_app>;
 // How the shards' broker parts find each other: one slot per shard in each directory, filled by
 // each shard's broker_app as it is made. Shared by every shard.
 struct broker_wiring {
-  explicit broker_wiring(unsigned shards) : http(shards), rooms(shards), apps(shards) {}
+  explicit broker_wiring(unsigned shards) : http(shards), rooms(shards), apps(shards), inbox(shards) {}
   http_services http;
   room_registries rooms;
   broker_apps apps;
+  inbox::inbox_shards inbox;
 };
 
 struct app_config {
@@ -76,6 +77,7 @@ class broker_app final : public reactor::shard_app, public http_service {
   std::unique_ptr<eio_server> echo_engine_;
   std::unique_ptr<persistence::pg_connection> pg_;
   std::unique_ptr<persistence::batch_writer> writer_;
+  std::unique_ptr<inbox::inbox_shard> inbox_;
   bool ever_connected_ = false;
   reactor::timer_id drain_timer_{};
   bool drain_expired_ = false;

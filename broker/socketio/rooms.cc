@@ -23,6 +23,7 @@ void room_registry::join(sio_socket& s, const std::string& room) {
   ml.index.emplace(&s, std::uint32_t(ml.members.size()));
   ml.members.push_back(&s);
   s.rooms_.push_back(room);
+  if (room.empty()) by_id_.emplace(s.id(), &s);
   if (ml.members.size() == 1) announce(k, true);
 }
 
@@ -39,6 +40,7 @@ void room_registry::leave_all(sio_socket& s) {
 }
 
 void room_registry::remove_member(sio_socket& s, const std::string& room) {
+  if (room.empty()) by_id_.erase(s.id());
   const std::string k = key(s.nsp(), room);
   auto it = local_.find(k);
   if (it == local_.end()) return;
@@ -75,9 +77,9 @@ void room_registry::apply(const std::string& k, unsigned shard, bool present) {
   if (mask == 0) remote_.erase(k);
 }
 
-void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg) {
+void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg, std::uint64_t extra_shards) {
   broker_stats::bump(stats_.broadcasts);
-  std::uint64_t mask = 0;
+  std::uint64_t mask = extra_shards;
   auto add = [&](const std::string& room) {
     auto it = remote_.find(key(msg->nsp, room));
     if (it != remote_.end()) mask |= it->second;
@@ -86,9 +88,13 @@ void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg) {
   for (const auto& room : msg->rooms) add(room);
   for (unsigned t = 0; t < shard_.count(); ++t) {
     if (!(mask & (std::uint64_t{1} << t)) || t == shard_.id()) continue;
-    // A shard that far behind loses this broadcast rather than growing memory without bound.
-    if (!shard_.post(t, [msg, &peers = peers_](reactor::shard& sh) { peers.on(sh).deliver_remote(*msg); }))
+    auto task = [msg, &peers = peers_](reactor::shard& sh) { peers.on(sh).deliver_remote(*msg); };
+    if (msg->guaranteed) {
+      shard_.post_guaranteed(t, std::move(task));
+    } else if (!shard_.post(t, std::move(task))) {
+      // A shard that far behind loses this broadcast rather than growing memory without bound.
       broker_stats::bump(stats_.broadcast_drops);
+    }
   }
   deliver_local(*msg);
 }
@@ -100,7 +106,11 @@ void room_registry::deliver_remote(const broadcast_message& msg) {
   local.nsp = msg.nsp;
   local.rooms = msg.rooms;
   local.except = msg.except;
+  local.except_id = msg.except_id;
   local.origin = msg.origin;
+  local.topic = msg.topic;
+  local.seq = msg.seq;
+  local.guaranteed = msg.guaranteed;
   local.frames.reserve(msg.frames.size());
   for (const shared_frame& f : msg.frames)
     local.frames.push_back(shared_frame{reactor::buffer_ref::copy_of(f.buf->bytes()), f.header, f.binary});
@@ -118,8 +128,9 @@ void room_registry::deliver_local(const broadcast_message& msg) {
   for (const auto& room : msg.except)
     if (auto* ms = members_of(room))
       for (sio_socket* s : *ms) s->delivery_stamp = stamp;
-  if (msg.origin == shard_.id() && msg.except_socket)
-    const_cast<sio_socket*>(msg.except_socket)->delivery_stamp = stamp;
+  if (!msg.except_id.empty())
+    if (sio_socket* s = socket_by_id(msg.except_id)) s->delivery_stamp = stamp;
+  if (observer_) observer_->on_broadcast(msg);
 
   std::uint64_t delivered = 0;
   auto deliver = [&](const std::vector<sio_socket*>& ms) {
@@ -139,6 +150,11 @@ void room_registry::deliver_local(const broadcast_message& msg) {
   for (const auto& room : msg.rooms)
     if (auto* ms = members_of(room)) deliver(*ms);
   broker_stats::bump(stats_.deliveries, std::int64_t(delivered));
+}
+
+sio_socket* room_registry::socket_by_id(std::string_view id) const noexcept {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
 }
 
 std::size_t room_registry::local_members(const std::string& nsp, const std::string& room) const {

@@ -28,8 +28,23 @@ struct broadcast_message {
   std::vector<std::string> rooms;   // empty: every socket of the namespace
   std::vector<std::string> except;  // sockets in any of these rooms are skipped
   std::vector<shared_frame> frames;     // the packet, then its binary attachments
-  const sio_socket* except_socket = nullptr;  // meaningful on the origin shard only
+  std::string except_id;            // a socket (by id, on whichever shard has it) that is skipped
   unsigned origin = 0;
+  // What the broadcast carries, for observers (rooms.h room_observer): an inbox message's
+  // conversation and seq. Empty and 0 for plain room broadcasts.
+  std::string topic;
+  std::uint64_t seq = 0;
+  // Committed data (an inbox message): never dropped for a busy mailbox, which the writer's
+  // bounded backlog bounds in turn. Plain broadcasts are dropped and counted instead.
+  bool guaranteed = false;
+};
+
+// Sees every broadcast a shard delivers, before its local members get it (the inbox keeps the
+// recent messages of conversations that a socket is joining there).
+class room_observer {
+ public:
+  virtual ~room_observer() = default;
+  virtual void on_broadcast(const broadcast_message& msg) noexcept = 0;
 };
 
 class room_registry {
@@ -41,7 +56,14 @@ class room_registry {
   void leave(sio_socket& s, const std::string& room);
   // Linear in the socket's rooms (a leave() each would search the socket's list every time).
   void leave_all(sio_socket& s);
-  void broadcast(std::shared_ptr<const broadcast_message> msg);
+  // Delivers to the room members on every shard that has some, and to every shard in
+  // `extra_shards` (one bit per shard: shards an observer there waits on, such as the inbox's
+  // joining sockets) whether or not the replica knows of members there.
+  void broadcast(std::shared_ptr<const broadcast_message> msg, std::uint64_t extra_shards = 0);
+
+  void set_observer(room_observer* o) noexcept { observer_ = o; }
+  // A socket of this shard by id (connected to a namespace), or nullptr.
+  sio_socket* socket_by_id(std::string_view id) const noexcept;
 
   std::size_t local_members(const std::string& nsp, const std::string& room) const;
   // Whether this shard believes `shard` has members of the room (the replica; tests and metrics).
@@ -67,6 +89,13 @@ class room_registry {
   std::unordered_map<std::string, std::uint64_t> remote_;  // key -> bit per shard with members
   static_assert(max_shards <= 64, "a shard mask has one bit per shard");
   std::uint64_t stamp_ = 0;
+  room_observer* observer_ = nullptr;
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  // Every socket is in its namespace's room "" from connect to disconnect: indexed there.
+  std::unordered_map<std::string, sio_socket*, id_hash, std::equal_to<>> by_id_;
 };
 
 }  // namespace ringcast::broker

@@ -94,6 +94,9 @@ class sio_server final : public eio_listener {
   ~sio_server() override;
 
   void add_namespace(std::string name, std::unique_ptr<sio_namespace_handler> handler);
+  // Teardown: the handlers go first (they may use services that go before this server); sockets
+  // still open are then dropped without telling them.
+  void remove_namespaces() noexcept { namespaces_.clear(); }
   room_registry& rooms() noexcept { return rooms_; }
   // The socket of `nsp` on the session, if it is still connected there.
   static sio_socket* find_socket(eio_session& session, std::string_view nsp) noexcept;

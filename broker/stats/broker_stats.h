@@ -47,6 +47,12 @@ struct broker_stats {
   std::array<counter, std::size_t(limit_kind::count)> limits_hit{};
   std::array<counter, 4> auth_failures{};  // by inbox::auth_error
   std::array<counter, 8> rejected_events{};  // inbox events answered with an error, by inbox::error_code
+  counter inbox_messages_stored{0};
+  counter inbox_ack_latency_us_sum{0};  // owner-side submit to commit, summed over stored messages
+  counter inbox_typing_events{0};
+  counter inbox_presence_events{0};
+  counter inbox_receipts{0};            // read and delivered watermarks that moved
+  counter inbox_joined{0};              // gauge: conversations joined by sockets
 
   // Counts the refusal and tells the operator (rate-limited).
   void hit(limit_kind k) noexcept;

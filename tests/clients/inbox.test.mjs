@@ -1,0 +1,279 @@
+// The inbox event API end to end: the stock socket.io-client with customer and staff tokens, the
+// ringcast binary with 2 shards, a real PostgreSQL. Conversations, durable messages in seq order,
+// joins with sinceSeq that have no gap and no duplicate at the seam, history, typing, presence,
+// receipts and unread counts, and the authorization rules between tenants.
+import assert from 'node:assert/strict';
+import { after, before, describe } from 'node:test';
+import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, waitFor, withTimeout } from './harness.mjs';
+import { ringcastToken } from './jwt.mjs';
+import { startPostgres } from './postgres.mjs';
+
+const SECRET = 'inbox-test-secret';
+const WS = { transports: ['websocket'] };
+
+// Collects every event of `name` a socket gets.
+function collect(socket, name) {
+  const got = [];
+  socket.on(name, (payload) => got.push(payload));
+  return got;
+}
+
+async function until(what, check, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox profile is ringcast-only' }, () => {
+  let db;
+  let server;
+  before(async () => {
+    db = await startPostgres();
+    server = await startServer('inbox', [
+      '--jwt-secret', SECRET,
+      '--database-url', db.url,
+      '--typing-ttl', '300',
+      '--presence-grace', '200',
+      '--ping-interval', '5000', '--ping-timeout', '5000',
+    ]);
+  });
+  after(async () => {
+    closeClients();
+    await stopServer(server);
+    await db?.stop();
+  });
+
+  const as = (sub, role, name) =>
+    connect(server.url, { ...WS, auth: { token: ringcastToken(SECRET, sub, role, name ? ['--name', name] : []) } });
+  const call = (socket, event, payload) => socket.timeout(10_000).emitWithAck(event, payload);
+
+  test('a customer creates a conversation with a first message; staff get conversation:new and message:new', async () => {
+    const staff = await as('agent-1', 'staff', 'Sam');
+    const news = collect(staff, 'conversation:new');
+    const messages = collect(staff, 'message:new');
+    const alice = await as('alice', 'customer', 'Alice');
+    const created = await call(alice, 'conversation:create', { subject: 'Order 42', content: 'Where is my order?', clientId: 'a-1' });
+    assert.ok(!created.error, JSON.stringify(created.error));
+    const c = created.conversation;
+    assert.match(c.id, /^[0-9a-f-]{36}$/);
+    assert.equal(c.customerId, 'alice');
+    assert.equal(c.status, 'open');
+    assert.equal(c.subject, 'Order 42');
+    assert.equal(created.message.seq, 1);
+    assert.equal(created.message.content, 'Where is my order?');
+    assert.equal(created.message.senderName, 'Alice');
+    assert.match(created.message.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    await until('staff seeing the new conversation and its message', () => news.length === 1 && messages.length === 1);
+    assert.equal(news[0].id, c.id);
+    assert.equal(messages[0].seq, 1);
+    assert.equal(messages[0].conversationId, c.id);
+  });
+
+  test('messages are acked once committed, fanned out in seq order, never to the sending socket', async () => {
+    const bob = await as('bob', 'customer', 'Bob');
+    const { conversation } = await call(bob, 'conversation:create', {});
+    const bobTab2 = await as('bob', 'customer', 'Bob');
+    const staff = await as('agent-2', 'staff');
+    for (const s of [bobTab2, staff]) assert.equal((await call(s, 'conversation:join', { conversationId: conversation.id })).more, false);
+    const sender = collect(bob, 'message:new');
+    const tab = collect(bobTab2, 'message:new');
+    const watcher = collect(staff, 'message:new');
+    const acks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => call(bob, 'message:send', { conversationId: conversation.id, content: `m${i}`, clientId: `b-${i}` })),
+    );
+    assert.deepEqual(acks.map((a) => a.seq).sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i + 1));
+    await until('both other sockets receiving all 40', () => tab.length === 40 && watcher.length === 40);
+    for (const got of [tab, watcher]) assert.deepEqual(got.map((m) => m.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.equal(sender.length, 0, 'the sending socket has the ack, not the event');
+    // A retry with the same clientId returns the original; the same clientId elsewhere is a conflict.
+    const again = await call(bob, 'message:send', { conversationId: conversation.id, content: 'other text', clientId: 'b-7' });
+    assert.equal(again.duplicate, true);
+    assert.equal(again.id, acks[7].id);
+    assert.equal(again.content, 'm7');
+    const other = await call(bob, 'conversation:create', {});
+    const clash = await call(bob, 'message:send', { conversationId: other.conversation.id, content: 'x', clientId: 'b-7' });
+    assert.equal(clash.error.code, 'conflict');
+  });
+
+  test('a join with sinceSeq while messages are being sent has no gap and no duplicate at the seam', async () => {
+    const carol = await as('carol', 'customer');
+    const { conversation } = await call(carol, 'conversation:create', {});
+    let sent = 0;
+    const sending = (async () => {
+      for (; sent < 300; sent++) await call(carol, 'message:send', { conversationId: conversation.id, content: `s${sent}`, clientId: `c-${sent}` });
+    })();
+    await until('some messages sent', () => sent >= 30);
+    // Another tab of the customer (not in the staff feed): it gets message:new only once joined.
+    const tab = await as('carol', 'customer');
+    const live = [];
+    tab.on('message:new', (m) => live.push(m.seq));
+    let since = 10;
+    const seqs = [];
+    for (;;) {
+      // The ack callback runs as its packet is read, so `live` then holds what came before it
+      // (a promise would resolve only after later packets of the same read were handled).
+      const [joined, liveBefore] = await withTimeout(
+        new Promise((resolve) =>
+          tab.emit('conversation:join', { conversationId: conversation.id, sinceSeq: since }, (ack) => resolve([ack, live.length])),
+        ),
+        10_000,
+        'conversation:join',
+      );
+      assert.ok(!joined.error, JSON.stringify(joined.error));
+      assert.equal(liveBefore, 0, 'nothing live before the join is answered');
+      seqs.push(...joined.messages.map((m) => m.seq));
+      if (!joined.more) break;
+      since = seqs.at(-1);
+    }
+    await sending;
+    await until('every message live or in the join', () => (live.at(-1) ?? seqs.at(-1)) === 300);
+    const all = [...seqs, ...live];
+    assert.deepEqual(all, Array.from({ length: 290 }, (_, i) => i + 11));
+  });
+
+  test('history pages backwards, oldest first within a page', async () => {
+    const dan = await as('dan', 'customer');
+    const { conversation } = await call(dan, 'conversation:create', {});
+    for (let i = 0; i < 25; i++) await call(dan, 'message:send', { conversationId: conversation.id, content: `h${i}`, clientId: `d-${i}` });
+    const page = await call(dan, 'message:history', { conversationId: conversation.id, limit: 10 });
+    assert.deepEqual(page.messages.map((m) => m.seq), [16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    const older = await call(dan, 'message:history', { conversationId: conversation.id, beforeSeq: 16, limit: 10 });
+    assert.deepEqual(older.messages.map((m) => m.seq), [6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  });
+
+  test('a customer cannot see, join, send to or list another customer\'s conversation', async () => {
+    const erin = await as('erin', 'customer');
+    const { conversation } = await call(erin, 'conversation:create', { content: 'private', clientId: 'e-1' });
+    const mallory = await as('mallory', 'customer');
+    const heard = [];
+    for (const e of ['message:new', 'typing', 'message:status', 'conversation:updated']) mallory.on(e, (p) => heard.push([e, p]));
+    for (const [event, payload] of [
+      ['conversation:join', { conversationId: conversation.id }],
+      ['message:send', { conversationId: conversation.id, content: 'hi', clientId: 'm-1' }],
+      ['message:history', { conversationId: conversation.id }],
+      ['typing:start', { conversationId: conversation.id }],
+      ['message:read', { conversationId: conversation.id, seq: 1 }],
+      ['conversation:update', { conversationId: conversation.id, status: 'closed' }],
+    ]) {
+      const ack = await call(mallory, event, payload);
+      assert.equal(ack.error?.code, 'forbidden', `${event}: ${JSON.stringify(ack)}`);
+    }
+    const list = await call(mallory, 'conversation:list', {});
+    assert.ok(list.conversations.every((c) => c.customerId === 'mallory'));
+    await call(erin, 'message:send', { conversationId: conversation.id, content: 'still private', clientId: 'e-2' });
+    await call(erin, 'typing:start', { conversationId: conversation.id });
+    // A later event of mallory's own arriving proves nothing of erin's was sent before it.
+    const own = await call(mallory, 'conversation:create', { content: 'mine', clientId: 'm-2' });
+    assert.ok(!own.error);
+    assert.deepEqual(heard, []);
+  });
+
+  test('typing shows to the others, expires after --typing-ttl, and is rate limited', async () => {
+    const fay = await as('fay', 'customer', 'Fay');
+    const { conversation } = await call(fay, 'conversation:create', {});
+    const agent = await as('agent-4', 'staff');
+    await call(agent, 'conversation:join', { conversationId: conversation.id });
+    const seen = collect(agent, 'typing');
+    const own = collect(fay, 'typing');
+    assert.deepEqual(await call(fay, 'typing:start', { conversationId: conversation.id }), {});
+    await until('typing true then false after the ttl', () => seen.length === 2);
+    assert.equal(seen[0].isTyping, true);
+    assert.equal(seen[0].userId, 'fay');
+    assert.equal(seen[0].name, 'Fay');
+    assert.ok(seen[0].expiresAt);
+    assert.equal(seen[1].isTyping, false);
+    assert.deepEqual(own, [], 'the typist does not get their own typing');
+    let limited;
+    for (let i = 0; i < 12 && !limited; i++) {
+      const ack = await call(fay, 'typing:start', { conversationId: conversation.id });
+      if (ack.error) limited = ack.error;
+    }
+    assert.equal(limited?.code, 'rate_limited');
+    assert.equal(limited.retryable, true);
+    assert.ok(limited.retryAfterMs > 0);
+  });
+
+  test('read receipts move forward only, produce message:status, and unread counts follow', async () => {
+    const gus = await as('gus', 'customer');
+    const { conversation } = await call(gus, 'conversation:create', {});
+    const agent = await as('agent-5', 'staff');
+    await call(agent, 'conversation:join', { conversationId: conversation.id });
+    for (let i = 0; i < 5; i++) await call(agent, 'message:send', { conversationId: conversation.id, content: `r${i}`, clientId: `g-${i}` });
+    assert.equal((await call(gus, 'unread:get', {})).conversations[conversation.id], 5);
+    const statuses = collect(agent, 'message:status');
+    const unreadPushes = collect(gus, 'unread');
+    assert.deepEqual(await call(gus, 'message:read', { conversationId: conversation.id, seq: 3 }), { unread: 2 });
+    assert.deepEqual(await call(gus, 'message:read', { conversationId: conversation.id, seq: 2 }), { unread: 2 });
+    await until('one status for the one move', () => statuses.length === 1);
+    assert.equal(statuses[0].status, 'read');
+    assert.equal(statuses[0].seq, 3);
+    assert.equal(statuses[0].readerId, 'gus');
+    await until('the unread push', () => unreadPushes.length >= 1);
+    assert.equal(unreadPushes[0].conversationId, conversation.id);
+    assert.equal(unreadPushes[0].count, 2);
+    assert.deepEqual(await call(gus, 'message:delivered', { conversationId: conversation.id, seq: 5 }), {});
+    await until('a delivered status', () => statuses.some((s) => s.status === 'delivered' && s.seq === 5));
+  });
+
+  test('presence: online with the first socket, offline only after the grace period, once', async () => {
+    const agent = await as('agent-6', 'staff');
+    const seen = collect(agent, 'presence');
+    const hal = await as('hal', 'customer');
+    await until('hal online', () => seen.some((p) => p.userId === 'hal' && p.status === 'online'));
+    const tab = await as('hal', 'customer');
+    hal.disconnect();
+    await sleep(400);
+    assert.equal(seen.filter((p) => p.userId === 'hal').length, 1, 'a second tab keeps hal online');
+    assert.deepEqual(await call(tab, 'presence:set', { status: 'away' }), {});
+    await until('hal away', () => seen.some((p) => p.userId === 'hal' && p.status === 'away'));
+    tab.disconnect();
+    await until('hal offline after the grace', () => seen.some((p) => p.userId === 'hal' && p.status === 'offline'));
+    assert.deepEqual(seen.filter((p) => p.userId === 'hal').map((p) => p.status), ['online', 'away', 'offline']);
+  });
+
+  test('staff update a conversation; the list filters and pages with a cursor', async () => {
+    const ivy = await as('ivy', 'customer');
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await call(ivy, 'conversation:create', { subject: `t${i}` })).conversation.id);
+    const agent = await as('agent-7', 'staff');
+    const updated = await call(agent, 'conversation:update', { conversationId: ids[0], status: 'pending', priority: 1, assignedStaffId: 'agent-7' });
+    assert.equal(updated.conversation.status, 'pending');
+    assert.equal(updated.conversation.priority, 1);
+    assert.equal(updated.conversation.assignedStaffId, 'agent-7');
+    const mine = await call(agent, 'conversation:list', { assignedToMe: true });
+    assert.deepEqual(mine.conversations.map((c) => c.id), [ids[0]]);
+    const first = await call(ivy, 'conversation:list', { limit: 2 });
+    assert.equal(first.conversations.length, 2);
+    assert.ok(first.nextCursor);
+    const rest = await call(ivy, 'conversation:list', { limit: 2, cursor: first.nextCursor });
+    const seen = [...first.conversations, ...rest.conversations].map((c) => c.id);
+    assert.equal(new Set(seen).size, seen.length);
+    assert.ok(ids.every((id) => seen.includes(id)));
+    assert.equal((await call(ivy, 'conversation:update', { conversationId: ids[1], status: 'closed' })).error.code, 'forbidden');
+  });
+
+  test('bad input is refused with bad_request and the connection keeps working', async () => {
+    const jo = await as('jo', 'customer');
+    const { conversation } = await call(jo, 'conversation:create', {});
+    for (const [event, payload] of [
+      ['message:send', { conversationId: conversation.id, content: 'x'.repeat(70_000), clientId: 'j-1' }],
+      ['message:send', { conversationId: conversation.id, content: 42, clientId: 'j-2' }],
+      ['message:send', { conversationId: 'not-a-uuid', content: 'x', clientId: 'j-3' }],
+      ['message:send', { conversationId: conversation.id, content: 'a\u0000b', clientId: 'j-4' }],
+      ['conversation:list', { limit: 1000 }],
+      ['conversation:join', { conversationId: conversation.id, sinceSeq: -1 }],
+      ['message:read', { conversationId: conversation.id, seq: 0 }],
+      ['presence:set', { status: 'busy' }],
+      ['no:such', {}],
+    ]) {
+      const ack = await call(jo, event, payload);
+      assert.equal(ack.error?.code, 'bad_request', `${event} ${JSON.stringify(payload).slice(0, 80)}: ${JSON.stringify(ack)}`);
+    }
+    const ok = await call(jo, 'message:send', { conversationId: conversation.id, content: 'fine', clientId: 'j-5' });
+    assert.equal(ok.seq, 1);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(text, /^ringcast_events_rejected_total\{code="bad_request"\} [1-9]\d*$/m);
+  });
+});
