@@ -252,6 +252,7 @@ void sio_server::save(sio_socket& s) {
     auto it = saved_.find(pid);
     if (it == saved_.end()) return;
     broker_stats::bump(stats_.recovery_expired);
+    broker_stats::bump(stats_.recovery_sessions, -1);
     forget(it->second);
     saved_.erase(it);
   });
