@@ -309,6 +309,10 @@ void sio_server::start_restore(sio_client& c, const std::string& nsp, boost::jso
   }
   // The pid names the shard that made it; a socket restored elsewhere and lost again is saved
   // where it was, so the other shards are asked after that one (a chain, one at a time).
+  // Known limit of a restore across shards: the owner lets go of the rooms when it hands the
+  // state over, and this shard's joins reach the other shards a mailbox hop later, so a
+  // broadcast started in that instant can be missed (or, if this shard already had members of
+  // the room, delivered twice). Same-shard restores are exact: take and join run in one step.
   const unsigned me = shard_.id();
   std::vector<unsigned> route;
   const int named = id_shard(pid, shard_.count());
