@@ -77,6 +77,16 @@ async function cut(socket) {
   assert.notEqual(reason, 'io client disconnect');
 }
 
+// ringcast: resolves once `fn` (which cuts clients) has had n more sockets saved. The client sees
+// its own cut at once, while the shard that held the socket may see it a moment later: a reconnect
+// that reached another shard first would find nothing saved (as socket.io finds a socket still
+// connected). The reference handles both in arrival order on one thread.
+async function whileSaving(server, n, fn) {
+  const before = isReference ? 0 : await metric(server, 'recovery_sessions');
+  await fn();
+  if (!isReference) await untilMetric(server, 'recovery_sessions', (v) => v >= before + n);
+}
+
 async function reconnect(socket) {
   const connected = waitFor(socket, 'connect');
   socket.connect();
@@ -118,7 +128,7 @@ describe(`connection state recovery (bench profile) against ${serverKind}`, () =
       const { a, publisher, got, seen } = await scene(server, room, transport);
       const id = a.id;
       assert.equal(typeof a._pid, 'string', 'CONNECT carried a pid');
-      await cut(a);
+      await whileSaving(server, 1, () => cut(a));
       const missed = Array.from({ length: 20 }, (_, i) => `missed ${i}`);
       for (const m of missed) publisher.emit('pub', room, m);
       await until(() => seen.length === 1 + missed.length, 'the missed broadcasts reached the watcher');
@@ -244,7 +254,7 @@ describe(`connection state recovery (bench profile) against ${serverKind}`, () =
       publisher.emit('pub', room, 'before');
       await until(() => logs.every((l) => l.length === 1), 'the first broadcast');
       const ids = clients.map((c) => c.id);
-      await Promise.all(clients.map(cut));
+      await whileSaving(server, clients.length, () => Promise.all(clients.map(cut)));
       for (let i = 0; i < 5; i++) publisher.emit('pub', room, i);
       await echo(publisher);
       await Promise.all(clients.map(reconnect));
@@ -286,7 +296,7 @@ describe('recovery buffer bound (ringcast)', { skip: isReference && 'socket.io k
     const room = 'bounded';
     {
       const { a, publisher, got, seen } = await scene(server, room, WS);
-      await cut(a);
+      await whileSaving(server, 1, () => cut(a));
       for (let i = 0; i < 3; i++) publisher.emit('pub', room, i);
       await until(() => seen.length === 4, 'the broadcasts reached the watcher');
       await reconnect(a);
