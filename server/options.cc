@@ -168,6 +168,21 @@ const std::vector<option_spec>& specs() {
        [](options& o, std::string_view v) {
          return parse_number<std::size_t>(v, o.app.sio.max_rooms_per_socket, 1, 1'000'000);
        }},
+      {"recovery-window", "RINGCAST_RECOVERY_WINDOW", "MS",
+       "connection state recovery (bench profile): how long a disconnected socket's id and rooms are kept for "
+       "its client to come back with them and the broadcasts it missed; 0 turns recovery off (default 120000)",
+       [](options& o, std::string_view v) {
+         std::uint64_t ms = 0;
+         if (!parse_number<std::uint64_t>(v, ms, 0, 86'400'000)) return false;
+         o.app.sio.recovery_window = std::chrono::milliseconds(ms);
+         return true;
+       }},
+      {"recovery-buffer", "RINGCAST_RECOVERY_BUFFER", "N",
+       "broadcasts each shard keeps for connection state recovery; a client whose offset was dropped gets a "
+       "fresh socket (default 10000)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.sio.recovery_buffer, 1, 10'000'000);
+       }},
       {"max-payload", "RINGCAST_MAX_PAYLOAD", "BYTES",
        "largest message or polling body accepted, maxHttpBufferSize (default 1000000)",
        [](options& o, std::string_view v) {

@@ -39,15 +39,20 @@ class bench_namespace final : public sio_namespace_handler {
     msg->nsp = s.nsp();
     msg->rooms.push_back(std::move(room));
     msg->origin = s.server().shard().id();
+    // The recovery offset is the event's last argument, in the one encoding every recipient shares.
+    msg->offset = s.server().next_offset(s.nsp());
+    boost::json::array args{data};
+    if (!msg->offset.empty()) args.emplace_back(msg->offset);
     if (attachments.empty()) {
       std::string text;
-      protocol::encode_event(text, s.nsp(), "msg", boost::json::array{data});
+      protocol::encode_event(text, s.nsp(), "msg", args);
       msg->frames.push_back(make_shared_frame(protocol::opcode::text, {}, text));
     } else {
       protocol::sio_packet p;
       p.type = protocol::sio_packet_type::binary_event;
       p.nsp = s.nsp();
-      p.data = boost::json::array{"msg", data};
+      p.data = boost::json::array{"msg"};
+      for (const auto& a : args) p.data.as_array().push_back(a);
       p.attachments = attachments;
       std::string text;
       if (protocol::encode_packet(text, p, true) != protocol::sio_error::ok) return;
@@ -60,6 +65,9 @@ class bench_namespace final : public sio_namespace_handler {
 
 }  // namespace
 
-void install_bench_profile(broker_app& app) { app.sio().add_namespace("/", std::make_unique<bench_namespace>(app)); }
+// "/" has connection state recovery, as the reference bench server's connectionStateRecovery.
+void install_bench_profile(broker_app& app) {
+  app.sio().add_namespace("/", std::make_unique<bench_namespace>(app), true);
+}
 
 }  // namespace ringcast::broker

@@ -21,10 +21,11 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     : shard_(shard),
       cfg_(cfg),
       stats_(&cfg_.metrics->shard(shard.id())),
-      sio_(shard, cfg_.sio, cfg_.wiring->rooms, *stats_),
+      sio_(shard, cfg_.sio, cfg_.wiring->rooms, cfg_.wiring->sio, *stats_),
       sio_engine_(shard, cfg_.eio, sio_, *stats_) {
   cfg_.wiring->http.set(shard, this);
   cfg_.wiring->rooms.set(shard, &sio_.rooms());
+  cfg_.wiring->sio.set(shard, &sio_);
   cfg_.wiring->apps.set(shard, this);
   cfg_.http.max_body_bytes = cfg_.eio.max_payload;
   if (!cfg_.database_url.empty()) {

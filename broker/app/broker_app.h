@@ -23,9 +23,10 @@ using broker_apps = reactor::per_shard<broker_app>;
 // How the shards' broker parts find each other: one slot per shard in each directory, filled by
 // each shard's broker_app as it is made. Shared by every shard.
 struct broker_wiring {
-  explicit broker_wiring(unsigned shards) : http(shards), rooms(shards), apps(shards), inbox(shards) {}
+  explicit broker_wiring(unsigned shards) : http(shards), rooms(shards), sio(shards), apps(shards), inbox(shards) {}
   http_services http;
   room_registries rooms;
+  sio_servers sio;
   broker_apps apps;
   inbox::inbox_shards inbox;
 };

@@ -92,6 +92,19 @@ std::string metrics_registry::render() const {
   one("deliveries_total", "counter", "Broadcast frames handed to recipients.", &broker_stats::deliveries);
   one("broadcast_drops_total", "counter", "Broadcasts not sent to a shard whose mailbox was too far behind.",
       &broker_stats::broadcast_drops);
+  one("recovery_sessions", "gauge", "Disconnected sockets kept for connection state recovery.",
+      &broker_stats::recovery_sessions);
+  one("recoveries_total", "counter", "Reconnects that got their socket id, rooms and missed broadcasts back.",
+      &broker_stats::recoveries);
+  one("recoveries_cross_shard_total", "counter", "Recoveries whose saved state was on another shard.",
+      &broker_stats::recoveries_cross_shard);
+  one("recovery_misses_total", "counter",
+      "Reconnects with a pid and offset that got a fresh socket (unknown or expired pid, offset no longer kept).",
+      &broker_stats::recovery_misses);
+  one("recovery_expired_total", "counter", "Saved sockets dropped at the end of the recovery window.",
+      &broker_stats::recovery_expired);
+  one("recovery_buffer_dropped_total", "counter",
+      "Kept broadcasts dropped, oldest first, because a shard's recovery buffer was full.", &broker_stats::recovery_dropped);
 
   using W = persistence::writer_stats;
   auto db_sum = [&](persistence::writer_figure W::*field) {

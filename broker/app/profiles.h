@@ -16,7 +16,8 @@ std::unique_ptr<eio_listener> make_engineio_echo();
 // A WebSocket endpoint that echoes every message (/ws-echo).
 std::unique_ptr<class ws_endpoint> make_ws_echo();
 
-// bench: join(room, ack), pub(room, data) -> "msg" to the room, echo(data, ack).
+// bench: join(room, ack), pub(room, data) -> "msg" to the room, echo(data, ack); connection state
+// recovery in "/".
 void install_bench_profile(broker_app& app);
 
 }  // namespace ringcast::broker

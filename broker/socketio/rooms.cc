@@ -24,7 +24,7 @@ void room_registry::join(sio_socket& s, const std::string& room) {
   ml.members.push_back(&s);
   s.rooms_.push_back(room);
   if (room.empty()) by_id_.emplace(s.id(), &s);
-  if (ml.members.size() == 1) announce(k, true);
+  if (ml.members.size() == 1 && !held_.count(k)) announce(k, true);
 }
 
 void room_registry::leave(sio_socket& s, const std::string& room) {
@@ -57,8 +57,63 @@ void room_registry::remove_member(sio_socket& s, const std::string& room) {
   ml.members.pop_back();
   if (ml.members.empty()) {
     local_.erase(it);
-    announce(k, false);
+    if (!held_.count(k)) announce(k, false);
   }
+}
+
+void room_registry::hold(const std::string& nsp, const std::string& room) {
+  std::string k = key(nsp, room);
+  if (++held_[k] == 1 && !local_.count(k)) announce(k, true);
+}
+
+void room_registry::release(const std::string& nsp, const std::string& room) {
+  const std::string k = key(nsp, room);
+  auto it = held_.find(k);
+  if (it == held_.end()) return;
+  if (--it->second == 0) {
+    held_.erase(it);
+    if (!local_.count(k)) announce(k, false);
+  }
+}
+
+std::string room_registry::next_offset() {
+  if (kept_.empty()) return {};
+  // Shard letter + sequence: unique server-wide without coordination, like the session ids.
+  std::string o(1, id_alphabet[shard_.id()]);
+  o += std::to_string(++offset_seq_);
+  return o;
+}
+
+void room_registry::keep(broadcast_ptr msg) {
+  if (kept_.empty() || msg->offset.empty()) return;
+  if (kept_count_ == kept_.size()) broker_stats::bump(stats_.recovery_dropped);
+  else ++kept_count_;
+  kept_[kept_next_] = std::move(msg);  // the oldest goes when the ring is full
+  kept_next_ = (kept_next_ + 1) % kept_.size();
+}
+
+bool room_registry::missed_since(std::string_view offset, const std::string& nsp, const std::vector<std::string>& rooms,
+                                 std::vector<broadcast_ptr>& out) const {
+  if (kept_.empty() || offset.empty()) return false;
+  const std::size_t n = kept_.size();
+  const std::size_t oldest = (kept_next_ + n - kept_count_) % n;
+  // From the newest back: a recovering client's offset is usually recent.
+  std::size_t found = kept_count_;
+  for (std::size_t i = kept_count_; i-- > 0;)
+    if (kept_[(oldest + i) % n]->offset == offset) {
+      found = i;
+      break;
+    }
+  if (found == kept_count_) return false;
+  auto in = [&](const std::string& room) { return std::find(rooms.begin(), rooms.end(), room) != rooms.end(); };
+  for (std::size_t i = found + 1; i < kept_count_; ++i) {
+    const broadcast_ptr& m = kept_[(oldest + i) % n];
+    if (m->nsp != nsp) continue;
+    // As socket.io's shouldIncludePacket: to the namespace or one of the rooms, and in no excepted room.
+    const bool targeted = m->rooms.empty() ? in({}) : std::any_of(m->rooms.begin(), m->rooms.end(), in);
+    if (targeted && std::none_of(m->except.begin(), m->except.end(), in)) out.push_back(m);
+  }
+  return true;
 }
 
 void room_registry::announce(const std::string& k, bool present) {
@@ -77,7 +132,7 @@ void room_registry::apply(const std::string& k, unsigned shard, bool present) {
   if (mask == 0) remote_.erase(k);
 }
 
-void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg, std::uint64_t extra_shards) {
+void room_registry::broadcast(broadcast_ptr msg, std::uint64_t extra_shards) {
   broker_stats::bump(stats_.broadcasts);
   std::uint64_t mask = extra_shards;
   auto add = [&](const std::string& room) {
@@ -97,24 +152,27 @@ void room_registry::broadcast(std::shared_ptr<const broadcast_message> msg, std:
     }
   }
   deliver_local(*msg);
+  keep(std::move(msg));
 }
 
 void room_registry::deliver_remote(const broadcast_message& msg) {
   // One copy of the frames per receiving shard: every recipient here then shares a buffer whose
   // reference count lives in this core's cache, instead of bouncing the origin's between cores.
-  broadcast_message local;
-  local.nsp = msg.nsp;
-  local.rooms = msg.rooms;
-  local.except = msg.except;
-  local.except_id = msg.except_id;
-  local.origin = msg.origin;
-  local.topic = msg.topic;
-  local.seq = msg.seq;
-  local.guaranteed = msg.guaranteed;
-  local.frames.reserve(msg.frames.size());
+  auto local = std::make_shared<broadcast_message>();
+  local->nsp = msg.nsp;
+  local->rooms = msg.rooms;
+  local->except = msg.except;
+  local->except_id = msg.except_id;
+  local->origin = msg.origin;
+  local->topic = msg.topic;
+  local->seq = msg.seq;
+  local->guaranteed = msg.guaranteed;
+  local->offset = msg.offset;
+  local->frames.reserve(msg.frames.size());
   for (const shared_frame& f : msg.frames)
-    local.frames.push_back(shared_frame{reactor::buffer_ref::copy_of(f.buf->bytes()), f.header, f.binary});
-  deliver_local(local);
+    local->frames.push_back(shared_frame{reactor::buffer_ref::copy_of(f.buf->bytes()), f.header, f.binary});
+  deliver_local(*local);
+  keep(std::move(local));
 }
 
 void room_registry::deliver_local(const broadcast_message& msg) {

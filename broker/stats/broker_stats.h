@@ -42,6 +42,13 @@ struct broker_stats {
   counter broadcasts{0};
   counter deliveries{0};           // frames handed to sockets by broadcasts
   counter broadcast_drops{0};      // broadcasts not sent to a shard whose mailbox overflow was full
+  // Connection state recovery.
+  counter recovery_sessions{0};    // gauge: disconnected sockets whose state is kept
+  counter recoveries{0};           // reconnects that got their socket, rooms and missed packets back
+  counter recoveries_cross_shard{0};  // of which the state was on another shard
+  counter recovery_misses{0};      // reconnects with a pid and offset that got a fresh socket
+  counter recovery_expired{0};     // saved states dropped at the end of --recovery-window
+  counter recovery_dropped{0};     // kept broadcasts dropped, oldest first, past --recovery-buffer
   std::array<counter, 600> http_errors{};  // by status code
   std::array<counter, 16> ws_closes{};     // close codes 1000..1015 sent by us
   std::array<counter, std::size_t(limit_kind::count)> limits_hit{};

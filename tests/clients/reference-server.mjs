@@ -12,7 +12,9 @@
 //                -> ack with the same arguments. Any other namespace: CONNECT_ERROR.
 //   /engine.io/  a plain Engine.IO server echoing every message (text or binary).
 //   /ws-echo     a plain WebSocket echo server.
-// Profile "bench": in "/", join(room, ack), pub(room, data) -> "msg" to the room, echo(data, ack).
+// Profile "bench": in "/", join(room, ack), pub(room, data) -> "msg" to the room, echo(data, ack),
+// with connectionStateRecovery {maxDisconnectionDuration: --recovery-window} (0: off), as ringcast.
+// --recovery-buffer is accepted and ignored: socket.io keeps every packet of the window.
 import http from 'node:http';
 import { Server as SocketIOServer } from 'socket.io';
 import { Server as EngineIOServer } from 'engine.io';
@@ -28,6 +30,8 @@ const spec = {
   'connect-timeout': ['RINGCAST_CONNECT_TIMEOUT', '45000'],
   'cors-origin': ['RINGCAST_CORS_ORIGIN', ''],
   shards: ['RINGCAST_SHARDS', '0'], // accepted and ignored: Node is single-threaded
+  'recovery-window': ['RINGCAST_RECOVERY_WINDOW', '120000'],
+  'recovery-buffer': ['RINGCAST_RECOVERY_BUFFER', '10000'], // accepted and ignored (see above)
 };
 
 function parseArgs(argv) {
@@ -51,7 +55,7 @@ function parseArgs(argv) {
     if (!(arg in spec)) fail(`unknown flag --${arg}`);
     opts[arg] = value;
   }
-  for (const k of ['port', 'ping-interval', 'ping-timeout', 'max-payload', 'connect-timeout']) {
+  for (const k of ['port', 'ping-interval', 'ping-timeout', 'max-payload', 'connect-timeout', 'recovery-window', 'recovery-buffer']) {
     const n = Number(opts[k]);
     if (!Number.isInteger(n) || n < 0) fail(`invalid value for --${k}: ${opts[k]}`);
     opts[k] = n;
@@ -85,6 +89,9 @@ const io = new SocketIOServer(httpServer, {
   path: '/socket.io/',
   serveClient: false,
   connectTimeout: opts['connect-timeout'],
+  ...(opts.profile === 'bench' && opts['recovery-window'] > 0
+    ? { connectionStateRecovery: { maxDisconnectionDuration: opts['recovery-window'], skipMiddlewares: true } }
+    : {}),
 });
 
 let eio;
