@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds the Release binary, starts a local PostgreSQL under var/ (unless
-# DATABASE_URL is set), and runs ringcast in the foreground with any extra flags given.
+# DATABASE_URL is set), makes a development token secret under var/ (unless RINGCAST_JWT_SECRET is
+# set), and runs the inbox in the foreground with any extra flags given (they win over these).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,4 +13,15 @@ if [ -z "${DATABASE_URL:-}" ]; then
   export DATABASE_URL
   echo "run.sh: local PostgreSQL at $DATABASE_URL (stop it with: deploy/local-postgres.sh stop var/postgres)"
 fi
-exec build/release/server/ringcast "$@"
+
+if [ -z "${RINGCAST_JWT_SECRET:-}" ] && [ -z "${RINGCAST_JWT_PUBLIC_KEY:-}" ]; then
+  if [ ! -s var/jwt-secret ]; then
+    mkdir -p var
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/jwt-secret)
+    echo "run.sh: made a development token secret in var/jwt-secret (set RINGCAST_JWT_SECRET for your own)"
+  fi
+  RINGCAST_JWT_SECRET=$(cat var/jwt-secret)
+  export RINGCAST_JWT_SECRET
+  echo "run.sh: a client token: RINGCAST_JWT_SECRET=\$(cat var/jwt-secret) build/release/server/ringcast token --sub alice --role customer"
+fi
+exec build/release/server/ringcast --profile inbox "$@"

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "reactor/connection_internal.h"
+#include "reactor/log.h"
 #include "reactor/shard.h"
 
 namespace ringcast::reactor {
@@ -176,6 +177,11 @@ bool connection::admit(std::size_t n) noexcept {
   // An empty queue takes any message, so one larger than the cap (but within what the application
   // accepts) can still be delivered; the cap bounds what piles up behind a peer that does not read.
   if (!queue_.empty() && queue_.bytes() + n > shard_->cfg_.send_queue_limit) {
+    static log_rate rate(1);
+    std::uint64_t held_back = 0;
+    if (rate.allow(held_back))
+      log(log_level::warn, "a slow consumer passed --send-queue-limit with %zu bytes queued; closed (%llu more since)",
+          queue_.bytes(), static_cast<unsigned long long>(held_back));
     shard_->begin_close(*this, close_reason::slow_consumer);
     return false;
   }

@@ -43,8 +43,8 @@ bool power_of_two(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 const std::vector<option_spec>& specs() {
   static const std::vector<option_spec> table = {
       {"profile", "RINGCAST_PROFILE", "NAME",
-       "application profile: inbox (the support inbox), conformance (default; the protocol test suites' "
-       "servers), bench, tcp-echo",
+       "application profile: inbox (default; the support inbox, needs --jwt-secret or --jwt-public-key and "
+       "--database-url), conformance (the protocol test suites' servers), bench, tcp-echo",
        [](options& o, std::string_view v) {
          if (v != "inbox" && v != "tcp-echo" && v != "conformance" && v != "bench") return false;
          o.profile = v;
@@ -169,7 +169,7 @@ const std::vector<option_spec>& specs() {
          return parse_number<std::size_t>(v, o.app.sio.max_rooms_per_socket, 1, 1'000'000);
        }},
       {"recovery-window", "RINGCAST_RECOVERY_WINDOW", "MS",
-       "connection state recovery (bench profile): how long a disconnected socket's id and rooms are kept for "
+       "connection state recovery (inbox and bench profiles): how long a disconnected socket's id and rooms are kept for "
        "its client to come back with them and the broadcasts it missed; 0 turns recovery off (default 120000)",
        [](options& o, std::string_view v) {
          std::uint64_t ms = 0;

@@ -11,7 +11,7 @@
 namespace ringcast::server {
 
 struct options {
-  std::string profile = "conformance";
+  std::string profile = "inbox";
   reactor::server_config net;
   broker::app_config app;
   bool help = false;

@@ -45,7 +45,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     inbox_ = std::make_unique<inbox::inbox_shard>(shard, sio_, pg_.get(), writer_.get(), cfg_.inbox.settings, *stats_,
                                                   cfg_.wiring->inbox);
     cfg_.wiring->inbox.set(shard, inbox_.get());
-    sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_));
+    sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_), true);
   } else {
     install_conformance_profile(sio_);
     echo_listener_ = make_engineio_echo();

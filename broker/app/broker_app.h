@@ -32,7 +32,7 @@ struct broker_wiring {
 };
 
 struct app_config {
-  std::string profile = "conformance";  // inbox | conformance | bench
+  std::string profile = "inbox";  // inbox | conformance | bench
   eio_config eio;
   sio_config sio;
   protocol::http_limits http;

@@ -88,7 +88,18 @@ class inbox_namespace final : public sio_namespace_handler {
   }
 
   void on_connection(sio_socket& s) override {
-    const identity& who = state_of(s).who;
+    inbox_socket& st = state_of(s);
+    const identity& who = st.who;
+    // A socket restored by connection state recovery is back in its conversations' rooms (it
+    // was admitted to each when it joined, and its token was checked again just now).
+    const std::string_view prefix = "conversation:";
+    for (const std::string& room : s.rooms()) {
+      if (room.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string conversation = room.substr(prefix.size());
+      if (!st.joined.emplace(conversation, who.role == role::customer ? who.sub : std::string()).second) continue;
+      in_.rewatch(conversation);
+      broker_stats::bump(stats_.inbox_joined);
+    }
     s.join(identity_room(who));
     if (who.role == role::staff) s.join(std::string(staff_feed_room));
     in_.presence_connected(who);
@@ -227,7 +238,7 @@ class inbox_namespace final : public sio_namespace_handler {
            auto rows = persistence::parse_inbox_conversations(r);
            if (!rows || rows->empty()) return refuse_later(id, ack, error_code::unavailable, "the conversation was not created");
            const persistence::inbox_conversation c = (*rows)[0];
-           auto news = event_message("conversation:new", conversation_json(c));
+           auto news = event_message(in_.sio(), "conversation:new", conversation_json(c));
            news->rooms = {std::string(staff_feed_room)};
            in_.sio().rooms().broadcast(std::move(news));
            // A new conversation has no history: the creator joins it at once.
@@ -442,7 +453,7 @@ class inbox_namespace final : public sio_namespace_handler {
       if (!rows) return refuse_later(id, ack, error_code::unavailable, "the database answered unexpectedly; retry");
       if (rows->empty()) return refuse_later(id, ack, error_code::not_found, "no such conversation");
       const boost::json::object c = conversation_json((*rows)[0]);
-      auto msg = event_message("conversation:updated", c);
+      auto msg = event_message(in_.sio(), "conversation:updated", c);
       msg->rooms = {std::string(staff_feed_room), conversation_room((*rows)[0].id)};
       in_.sio().rooms().broadcast(std::move(msg));
       answer(id, ack, boost::json::array{boost::json::object{{"conversation", c}}});
@@ -555,7 +566,7 @@ class inbox_namespace final : public sio_namespace_handler {
   void announce_status(const persistence::watermark_change& m, persistence::watermark_kind kind) {
     broker_stats::bump(stats_.inbox_receipts);
     const bool read = kind == persistence::watermark_kind::read;
-    auto msg = event_message("message:status",
+    auto msg = event_message(in_.sio(), "message:status",
                              boost::json::object{{"conversationId", m.conversation_id},
                                                  {"seq", read ? m.last_read_seq : m.last_delivered_seq},
                                                  {"status", read ? "read" : "delivered"},
@@ -575,7 +586,7 @@ class inbox_namespace final : public sio_namespace_handler {
            std::int64_t count = 0;
            for (const auto& c : counts->conversations)
              if (c.conversation_id == conversation) count = c.unread;
-           auto msg = event_message("unread", boost::json::object{{"conversationId", conversation},
+           auto msg = event_message(in_.sio(), "unread", boost::json::object{{"conversationId", conversation},
                                                                   {"count", count},
                                                                   {"total", counts->total}});
            msg->rooms = {identity_room(who)};

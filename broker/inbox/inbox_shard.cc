@@ -33,11 +33,15 @@ std::string identity_key(std::string_view type, std::string_view id) {
 
 }  // namespace
 
-std::shared_ptr<broadcast_message> event_message(std::string_view event, boost::json::object payload) {
+std::shared_ptr<broadcast_message> event_message(sio_server& sio, std::string_view event, boost::json::object payload) {
   auto msg = std::make_shared<broadcast_message>();
   msg->nsp = "/";
+  msg->origin = sio.shard().id();
+  msg->offset = sio.next_offset("/");
+  boost::json::array args{std::move(payload)};
+  if (!msg->offset.empty()) args.emplace_back(msg->offset);
   std::string text;
-  protocol::encode_event(text, "/", event, boost::json::array{std::move(payload)});
+  protocol::encode_event(text, "/", event, args);
   msg->frames.push_back(make_shared_frame(protocol::opcode::text, {}, text));
   return msg;
 }
@@ -121,6 +125,14 @@ void inbox_shard::unwatch(const std::string& conversation) {
   shard_.post_guaranteed(owner_of(conversation, shard_.count()), [&peers, conversation, here](reactor::shard& o) {
     peers.on(o).forget_watch(conversation, here);
   });
+}
+
+void inbox_shard::rewatch(const std::string& conversation) {
+  if (watching_[conversation]++ > 0) return;
+  const unsigned here = shard_.id();
+  const inbox_shards& peers = peers_;
+  shard_.post_guaranteed(owner_of(conversation, shard_.count()),
+                         [&peers, conversation, here](reactor::shard& o) { peers.on(o).watch(conversation, here); });
 }
 
 void inbox_shard::on_broadcast(const broadcast_message& msg) noexcept {
@@ -211,7 +223,7 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
                              std::chrono::duration_cast<std::chrono::microseconds>(shard_.now() - started).count());
           // Sending a message ends its sender's typing, shown before the message itself.
           typing_.stop(conversation, sender_type, sender_id);
-          auto msg = event_message("message:new", m);
+          auto msg = event_message(sio_, "message:new", m);
           msg->rooms = {conversation_room(conversation), std::string(staff_feed_room)};
           msg->except_id = sender_socket;
           msg->topic = conversation;
@@ -279,7 +291,7 @@ void inbox_shard::typing_changed(const std::string& conversation, const typist& 
     const auto expires = std::chrono::system_clock::now() + settings_.typing_ttl;
     e["expiresAt"] = iso_time(std::chrono::duration_cast<std::chrono::microseconds>(expires.time_since_epoch()).count());
   }
-  auto msg = event_message("typing", std::move(e));
+  auto msg = event_message(sio_, "typing", std::move(e));
   msg->rooms = {conversation_room(conversation)};
   // Not to the typist's own sockets (any of their tabs).
   msg->except = {identity_room(who.user_type, who.user_id)};
@@ -328,7 +340,7 @@ void inbox_shard::presence_changed(const std::string& type, const std::string& i
   broker_stats::bump(stats_.inbox_presence_events);
   const std::int64_t seen_us =
       std::chrono::duration_cast<std::chrono::microseconds>(last_seen.time_since_epoch()).count();
-  auto msg = event_message("presence", boost::json::object{{"userType", type},
+  auto msg = event_message(sio_, "presence", boost::json::object{{"userType", type},
                                                            {"userId", id},
                                                            {"status", to_string(status)},
                                                            {"lastSeenAt", iso_time(seen_us)}});

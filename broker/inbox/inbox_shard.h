@@ -55,8 +55,9 @@ using inbox_shards = reactor::per_shard<inbox_shard>;
 
 unsigned owner_of(std::string_view key, unsigned shards) noexcept;
 
-// An event of namespace "/" encoded once, for every recipient; the caller sets its rooms.
-std::shared_ptr<broadcast_message> event_message(std::string_view event, boost::json::object payload);
+// An event of namespace "/" encoded once, for every recipient, with this shard's next recovery
+// offset as its last argument (connection state recovery); the caller sets its rooms.
+std::shared_ptr<broadcast_message> event_message(sio_server& sio, std::string_view event, boost::json::object payload);
 
 class inbox_shard final : public room_observer {
  public:
@@ -82,6 +83,8 @@ class inbox_shard final : public room_observer {
                                                                     std::int64_t after_seq);
   // A socket of this shard stopped watching (left, disconnected, or a join that failed).
   void unwatch(const std::string& conversation);
+  // A socket restored by connection state recovery is back in the conversation's room.
+  void rewatch(const std::string& conversation);
 
   // ---- forwarded to the owners ----
   using send_done_fn = reactor::unique_function<void(boost::json::array ack)>;

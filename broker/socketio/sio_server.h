@@ -65,6 +65,8 @@ class sio_socket {
   // Sends one pre-encoded frame of a broadcast to this socket; closed: it takes no more.
   reactor::send_status deliver(const shared_frame& f);
   std::uint64_t delivery_stamp = 0;  // rooms.cc: which broadcast last reached this socket
+  // The rooms the socket is in (restored ones included, after a connection state recovery).
+  const std::vector<std::string>& rooms() const noexcept { return rooms_; }
   std::any user;                     // the namespace handler's per-socket state (an identity, ...)
 
  private:

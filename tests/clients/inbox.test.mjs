@@ -254,6 +254,44 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.equal((await call(ivy, 'conversation:update', { conversationId: ids[1], status: 'closed' })).error.code, 'forbidden');
   });
 
+  test('connection state recovery: a cut customer socket comes back recovered with the messages it missed', async () => {
+    const kim = await as('kim', 'customer');
+    const { conversation } = await call(kim, 'conversation:create', {});
+    const tab = await connect(server.url, {
+      ...WS,
+      reconnection: false,
+      auth: { token: ringcastToken(SECRET, 'kim', 'customer') },
+    });
+    await call(tab, 'conversation:join', { conversationId: conversation.id });
+    const got = collect(tab, 'message:new');
+    const agent = await as('agent-8', 'staff');
+    await call(agent, 'message:send', { conversationId: conversation.id, content: 'first', clientId: 'k-0' });
+    await until('the first message (it carries the offset to recover from)', () => got.length === 1);
+    const id = tab.id;
+    const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+    const saved = async () => Number(/^ringcast_recovery_sessions (\d+)$/m.exec(await scrape())[1]);
+    const before = await saved();
+    const gone = waitFor(tab, 'disconnect');
+    tab.io.engine.close();
+    await gone;
+    // The server keeps the socket once it has seen the transport go.
+    const deadline = Date.now() + 5000;
+    while ((await saved()) <= before && Date.now() < deadline) await sleep(10);
+    for (let i = 1; i <= 5; i++)
+      await call(agent, 'message:send', { conversationId: conversation.id, content: `missed ${i}`, clientId: `k-${i}` });
+    const back = waitFor(tab, 'connect');
+    tab.connect();
+    await back;
+    assert.equal(tab.recovered, true);
+    assert.equal(tab.id, id);
+    await until('the missed messages', () => got.length === 6);
+    assert.deepEqual(got.map((m) => m.seq), [1, 2, 3, 4, 5, 6]);
+    // Still joined: live messages keep coming, and it may act in the conversation.
+    await call(agent, 'message:send', { conversationId: conversation.id, content: 'live', clientId: 'k-6' });
+    await until('a live message after the recovery', () => got.length === 7);
+    assert.equal((await call(tab, 'message:send', { conversationId: conversation.id, content: 'hi', clientId: 'k-t' })).seq, 8);
+  });
+
   test('bad input is refused with bad_request and the connection keeps working', async () => {
     const jo = await as('jo', 'customer');
     const { conversation } = await call(jo, 'conversation:create', {});
