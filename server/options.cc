@@ -60,6 +60,20 @@ const std::vector<option_spec>& specs() {
       {"presence-grace", "RINGCAST_PRESENCE_GRACE", "MS",
        "inbox: an identity is offline this long after its last socket went (default 10000)",
        [](options& o, std::string_view v) { return parse_ms(v, o.app.inbox.settings.presence_grace); }},
+      {"typing-per-minute", "RINGCAST_TYPING_PER_MINUTE", "N",
+       "inbox: typing:start broadcast per user per conversation per minute; more are refused (default 10)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.app.inbox.settings.typing_per_minute, 1, 100'000);
+       }},
+      {"presence-per-minute", "RINGCAST_PRESENCE_PER_MINUTE", "N", "inbox: presence:set per user per minute (default 6)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.app.inbox.settings.presence_per_minute, 1, 100'000);
+       }},
+      {"reads-per-minute", "RINGCAST_READS_PER_MINUTE", "N",
+       "inbox: message:read per user per minute, counted on each shard the user's sockets are on (default 60)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.app.inbox.settings.reads_per_minute, 1, 100'000);
+       }},
       {"max-message-bytes", "RINGCAST_MAX_MESSAGE_BYTES", "BYTES", "inbox: longest message content (default 65536)",
        [](options& o, std::string_view v) {
          return parse_number<std::size_t>(v, o.app.inbox.settings.max_message_bytes, 1, std::size_t{1} << 24);

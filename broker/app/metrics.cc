@@ -150,6 +150,15 @@ std::string metrics_registry::render() const {
       w.sample(name, v, label, name_of(i));
     }
   };
+  one("inbox_messages_stored_total", "counter", "Inbox messages committed and fanned out (retries excluded).",
+      &broker_stats::inbox_messages_stored);
+  one("inbox_ack_latency_microseconds_sum", "counter",
+      "Owner-side time from submit to commit, summed over stored messages (divide by the stored total).",
+      &broker_stats::inbox_ack_latency_us_sum);
+  one("inbox_typing_events_total", "counter", "Typing changes fanned out.", &broker_stats::inbox_typing_events);
+  one("inbox_presence_events_total", "counter", "Presence changes fanned out.", &broker_stats::inbox_presence_events);
+  one("inbox_receipts_total", "counter", "Read and delivered watermarks that moved.", &broker_stats::inbox_receipts);
+  one("inbox_joined_conversations", "gauge", "Conversations joined by connected sockets.", &broker_stats::inbox_joined);
   by_name("auth_failures_total", "Socket.IO connections refused for their token, by code.", "code",
           &broker_stats::auth_failures, std::size_t(inbox::auth_error::count),
           [](std::size_t i) { return inbox::to_string(inbox::auth_error(i)); });

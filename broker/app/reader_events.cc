@@ -29,12 +29,13 @@ boost::json::value error(std::string_view code, std::string_view message, bool r
   return boost::json::object{{"error", boost::json::object{{"code", code}, {"message", message}, {"retryable", retryable}}}};
 }
 
-// Runs one statement (no transaction) and hands its result, or an error value, to `next`.
+// Runs one statement and hands its result, or an error value, to `next`. A write runs in its own
+// transaction: outside one it would commit only at the pipeline's next sync point, after its answer.
 void run(persistence::pg_connection& pg, const persistence::query& q, reply_to reply,
-         reactor::unique_function<void(const PGresult*, reply_to&)> next) {
+         reactor::unique_function<void(const PGresult*, reply_to&)> next, bool write = false) {
   if (!pg.ready()) return reply(error("unavailable", "the database is not reachable; retry", true));
   persistence::pg_unit unit;
-  unit.transaction = false;
+  unit.transaction = write;
   unit.statements.push_back({q.sql, q.params.values});
   unit.done = [reply = std::move(reply), next = std::move(next)](pg_outcome& o) mutable {
     if (o.state == pg_outcome::status::lost) return reply(error("unavailable", "the database went away; retry", true));
@@ -167,7 +168,7 @@ bool handle_reader_event(broker_app& app, sio_socket& s, std::string_view event,
              if (it == ids.end()) return rt(error("not_found", "no such conversation", false));
              if (ev == "markRead") {
                run(*pg, persistence::mark_read(it->second, reader_kind, reader, seq), std::move(rt),
-                   [](const PGresult*, reply_to& rt2) { rt2(boost::json::object{{"ok", true}}); });
+                   [](const PGresult*, reply_to& rt2) { rt2(boost::json::object{{"ok", true}}); }, true);
                return;
              }
              auto q = from >= 0 ? persistence::history_range(it->second, from, to >= 0 ? to : INT64_MAX, 1000)

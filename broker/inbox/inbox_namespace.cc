@@ -162,14 +162,16 @@ class inbox_namespace final : public sio_namespace_handler {
     answer(id, ack, error_ack(code, message));
   }
 
-  // Runs one read on this shard's connection; `next` gets its result, errors are answered.
+  // Runs one statement on this shard's connection; `next` gets its result, errors are answered.
+  // A write runs in its own transaction, so its result means committed (a statement outside one
+  // would commit only at the pipeline's next sync point, after its answer had gone out).
   void read(const std::string& socket, ack_fn ack, persistence::query q,
-            reactor::unique_function<void(const PGresult*)> next) {
+            reactor::unique_function<void(const PGresult*)> next, bool write = false) {
     persistence::pg_connection* pg = in_.database();
     if (!pg) return refuse_later(socket, ack, error_code::unavailable, "no database is configured");
     if (!pg->ready()) return refuse_later(socket, ack, error_code::unavailable, "the database is not reachable; retry");
     persistence::pg_unit unit;
-    unit.transaction = false;
+    unit.transaction = write;
     unit.statements.push_back({q.sql, std::move(q.params.values)});
     unit.done = [this, socket, ack, next = std::move(next)](pg_outcome& o) mutable {
       if (o.state == pg_outcome::status::ok && !o.results.empty()) return next(o.results[0].get());
@@ -178,6 +180,11 @@ class inbox_namespace final : public sio_namespace_handler {
       refuse_later(socket, ack, error_code::unavailable, "the database did not answer; retry");
     };
     pg->submit(std::move(unit));
+  }
+
+  void write(const std::string& socket, ack_fn ack, persistence::query q,
+             reactor::unique_function<void(const PGresult*)> next) {
+    read(socket, ack, std::move(q), std::move(next), true);
   }
 
   // Checks that the socket may act on the conversation, then runs `next` with the socket.
@@ -228,12 +235,14 @@ class inbox_namespace final : public sio_namespace_handler {
     if (who.role == role::staff && (!customer || customer->empty() || customer->size() > max_id_bytes || !storable(*customer)))
       return refuse(s, ack, error_code::bad_request, "staff name the customer: customerId");
     if (content && !client_id) return refuse(s, ack, error_code::bad_request, "a first message needs a clientId");
+    if (state_of(s).joined.size() + state_of(s).joining.size() >= in_.settings().max_joined)
+      return refuse(s, ack, error_code::bad_request, "too many joined conversations");
     if (content && !valid_message(s, *content, *client_id, ack)) return;
     const std::string customer_sub = who.role == role::customer ? who.sub : *customer;
     const std::optional<std::string> customer_name =
         who.role == role::customer && !who.name.empty() ? std::optional<std::string>(who.name) : std::nullopt;
     const std::string id = s.id();
-    read(id, ack, persistence::create_conversation(customer_sub, customer_name, channel, subject),
+    write(id, ack, persistence::create_conversation(customer_sub, customer_name, channel, subject),
          [this, id, ack, content, client_id](const PGresult* r) mutable {
            auto rows = persistence::parse_inbox_conversations(r);
            if (!rows || rows->empty()) return refuse_later(id, ack, error_code::unavailable, "the conversation was not created");
@@ -244,7 +253,9 @@ class inbox_namespace final : public sio_namespace_handler {
            // A new conversation has no history: the creator joins it at once.
            auto after_join = [this, id, ack, c](boost::json::value message) {
              boost::json::object out{{"conversation", conversation_json(c)}};
-             if (!message.is_null()) out["message"] = std::move(message);
+             // A first message that was refused: the conversation exists, the error says why.
+             if (auto* m = message.if_object(); m && m->contains("error")) out["error"] = (*m)["error"];
+             else if (!message.is_null()) out["message"] = std::move(message);
              answer(id, ack, boost::json::array{std::move(out)});
            };
            in_.begin_join(c.id, [this, id, c, content, client_id, after_join](std::vector<typist>) mutable {
@@ -253,6 +264,7 @@ class inbox_namespace final : public sio_namespace_handler {
              if (!s) return in_.unwatch(c.id);
              start_watching(*s, c.id, c.customer_id.value_or(""));
              s->join(conversation_room(c.id));
+             if (c.customer_id) s->join(presence_room("customer", *c.customer_id));
              if (!content) return after_join(nullptr);
              in_.send_message(make_row(*s, c.id, *content, *client_id, std::nullopt), s->id(),
                               [after_join](boost::json::array ack) mutable {
@@ -334,7 +346,7 @@ class inbox_namespace final : public sio_namespace_handler {
     std::int64_t last = 0;
     for (const auto& m : page.messages) last = std::max(last, m.seq);
     // Kept broadcasts newer than what the read returned are replayed; older ones it has.
-    auto kept = in_.finish_join(c.id, page.messages.empty() ? since.value_or(0) : last);
+    auto kept = in_.finish_join(c.id, page.messages.empty() ? since.value_or(0) : last, id);
     if (!s) return in_.unwatch(c.id);
     inbox_socket& st = state_of(*s);
     st.joining.erase(c.id);
@@ -359,7 +371,8 @@ class inbox_namespace final : public sio_namespace_handler {
                             {"messages", std::move(messages)},
                             {"typing", std::move(typists)},
                             {"lastReadSeq", last_read}};
-    if (page.more) {
+    if (!since) out["hasOlder"] = page.more;
+    if (since && page.more) {
       // More history than one page: the client asks again from the last seq; not live yet.
       in_.unwatch(c.id);
       out["more"] = true;
@@ -367,12 +380,17 @@ class inbox_namespace final : public sio_namespace_handler {
       return;
     }
     out["more"] = false;
+    if (!s->join(conversation_room(c.id))) {
+      in_.unwatch(c.id);
+      return refuse(*s, ack, error_code::bad_request, "the socket is in too many rooms (--max-rooms-per-socket)");
+    }
     if (ack) s->ack(*ack, boost::json::array{std::move(out)});
-    // What was committed after the read, in seq order, then live.
-    for (const auto& frames : *kept)
-      for (const auto& f : frames) s->deliver(f);
+    // What was committed after the read, in seq order, then live. Staff sockets had those from the
+    // staff feed already.
+    if (st.who.role != role::staff)
+      for (const auto& frames : *kept)
+        for (const auto& f : frames) s->deliver(f);
     start_watching(*s, c.id, c.customer_id.value_or(""));
-    s->join(conversation_room(c.id));
     if (c.customer_id) s->join(presence_room("customer", *c.customer_id));
     if (c.assigned_staff_id) s->join(presence_room("staff", *c.assigned_staff_id));
   }
@@ -434,7 +452,10 @@ class inbox_namespace final : public sio_namespace_handler {
     auto conversation = string_field(o, "conversationId", bad);
     persistence::conversation_change change;
     change.status = string_field(o, "status", bad);
-    if (auto p = int_field(o, "priority", bad)) change.priority = int(*p);
+    if (auto p = int_field(o, "priority", bad)) {
+      if (*p < 1 || *p > 5) return refuse(s, ack, error_code::bad_request, "priority is 1 to 5");
+      change.priority = int(*p);
+    }
     if (const auto* a = o.if_contains("assignedStaffId")) {
       if (a->is_null()) change.assigned_staff = std::optional<std::string>();
       else if (a->is_string() && !a->as_string().empty() && a->as_string().size() <= max_id_bytes)
@@ -448,7 +469,7 @@ class inbox_namespace final : public sio_namespace_handler {
       return refuse(s, ack, error_code::bad_request, "assignedStaffId must be UTF-8 text");
     if (!persistence::is_uuid(*conversation)) return refuse(s, ack, error_code::bad_request, "conversationId is not a conversation id");
     const std::string id = s.id();
-    read(id, ack, persistence::update_conversation(*conversation, change), [this, id, ack](const PGresult* r) {
+    write(id, ack, persistence::update_conversation(*conversation, change), [this, id, ack](const PGresult* r) {
       auto rows = persistence::parse_inbox_conversations(r);
       if (!rows) return refuse_later(id, ack, error_code::unavailable, "the database answered unexpectedly; retry");
       if (rows->empty()) return refuse_later(id, ack, error_code::not_found, "no such conversation");
@@ -551,7 +572,7 @@ class inbox_namespace final : public sio_namespace_handler {
       const identity who = state_of(s).who;
       const std::string id = s.id();
       persistence::watermark_update u{conversation, reader_of(who), who.sub, seq};
-      read(id, ack, persistence::advance_watermarks(kind, std::span(&u, 1)),
+      write(id, ack, persistence::advance_watermarks(kind, std::span(&u, 1)),
            [this, id, ack, kind, who, conversation](const PGresult* r) {
              auto moved = persistence::parse_watermark_changes(r);
              if (!moved) return refuse_later(id, ack, error_code::unavailable, "the database answered unexpectedly; retry");

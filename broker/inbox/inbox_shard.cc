@@ -7,6 +7,7 @@
 #include "broker/inbox/payloads.h"
 #include "broker/socketio/sio_server.h"
 #include "protocol/socketio.h"
+#include "persistence/inbox_conversations.h"
 #include "persistence/watermarks.h"
 #include "reactor/log.h"
 
@@ -101,15 +102,16 @@ void inbox_shard::begin_join(const std::string& conversation, watched_fn ready) 
 }
 
 std::optional<std::vector<std::vector<shared_frame>>> inbox_shard::finish_join(const std::string& conversation,
-                                                                               std::int64_t after_seq) {
+                                                                               std::int64_t after_seq,
+                                                                               std::string_view socket_id) {
   auto it = joins_.find(conversation);
   if (it == joins_.end()) return std::vector<std::vector<shared_frame>>{};
   join_buffer& b = it->second;
   std::optional<std::vector<std::vector<shared_frame>>> out;
   if (!b.overflowed) {
     out.emplace();
-    for (const auto& [seq, frames] : b.kept)
-      if (std::int64_t(seq) > after_seq) out->push_back(frames);
+    for (const auto& k : b.kept)
+      if (std::int64_t(k.seq) > after_seq && (socket_id.empty() || k.except_id != socket_id)) out->push_back(k.frames);
   }
   if (--b.waiting == 0) joins_.erase(it);
   return out;
@@ -144,7 +146,7 @@ void inbox_shard::on_broadcast(const broadcast_message& msg) noexcept {
     it->second.kept.clear();
     return;
   }
-  it->second.kept.emplace_back(msg.seq, msg.frames);
+  it->second.kept.push_back({msg.seq, msg.frames, msg.except_id});
 }
 
 // ---- the owner's side ----
@@ -230,12 +232,50 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
           msg->seq = std::uint64_t(r.answer.seq);
           msg->guaranteed = true;
           fan_out(conversation, std::move(msg));
+          push_unread_after(conversation, sender_type);
         }
         m["duplicate"] = false;
         reply(std::move(*done_shared), boost::json::array{std::move(m)});
       });
   if (!accepted)
     reply(std::move(*done_shared), error_ack(error_code::unavailable, "the write backlog is full; retry", 1000));
+}
+
+void inbox_shard::read_once(persistence::query q, reactor::unique_function<void(const PGresult*)> next) {
+  if (!pg_ || !pg_->ready()) return;
+  persistence::pg_unit unit;
+  unit.transaction = false;
+  unit.statements.push_back({q.sql, std::move(q.params.values)});
+  unit.done = [next = std::move(next)](persistence::pg_outcome& o) mutable {
+    if (o.state == persistence::pg_outcome::status::ok && !o.results.empty()) next(o.results[0].get());
+  };
+  pg_->submit(std::move(unit));
+}
+
+void inbox_shard::push_unread_after(const std::string& conversation, const std::string& sender_type) {
+  // Two reads per stored message on the owner's connection; a count that cannot be read now is
+  // read again by the client's unread:get (the push is a convenience, the count is in the database).
+  read_once(persistence::get_conversation(conversation), [this, conversation, sender_type](const PGresult* r) {
+    auto rows = persistence::parse_inbox_conversations(r);
+    if (!rows || rows->empty()) return;
+    const auto& c = (*rows)[0];
+    const bool to_staff = sender_type == "customer";
+    const std::optional<std::string>& who = to_staff ? c.assigned_staff_id : c.customer_id;
+    if (!who) return;
+    const std::string type = to_staff ? "staff" : "customer";
+    const auto reader = to_staff ? persistence::reader_type::staff : persistence::reader_type::customer;
+    read_once(persistence::reader_unread(reader, *who), [this, conversation, type, sub = *who](const PGresult* r) {
+      auto counts = persistence::parse_reader_unread(r);
+      if (!counts) return;
+      std::int64_t count = 0;
+      for (const auto& u : counts->conversations)
+        if (u.conversation_id == conversation) count = u.unread;
+      auto msg = event_message(sio_, "unread",
+                               boost::json::object{{"conversationId", conversation}, {"count", count}, {"total", counts->total}});
+      msg->rooms = {identity_room(type, sub)};
+      sio_.rooms().broadcast(std::move(msg));
+    });
+  });
 }
 
 template <class Reply>
@@ -358,7 +398,7 @@ void inbox_shard::presence_changed(const std::string& type, const std::string& i
   u.last_seen_us = seen_us;
   persistence::query q = persistence::upsert_presence(std::span(&u, 1));
   persistence::pg_unit unit;
-  unit.transaction = false;
+  unit.transaction = true;  // committed by its answer, not at some later sync point
   unit.statements.push_back({q.sql, q.params.values});
   unit.done = [](persistence::pg_outcome& o) {
     if (o.state == persistence::pg_outcome::status::failed)

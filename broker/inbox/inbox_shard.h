@@ -31,6 +31,7 @@
 #include "broker/stats/broker_stats.h"
 #include "persistence/batch_writer.h"
 #include "persistence/pg_connection.h"
+#include "persistence/queries.h"
 #include "reactor/per_shard.h"
 
 namespace ringcast::broker {
@@ -77,10 +78,12 @@ class inbox_shard final : public room_observer {
   // every later one; `ready` runs here once the owner has, with who is typing there.
   using watched_fn = reactor::unique_function<void(std::vector<typist> typing)>;
   void begin_join(const std::string& conversation, watched_fn ready);
-  // Ends a join: hands back the kept broadcasts newer than `after_seq` (nullopt: the buffer
-  // overflowed, the join must be refused) and stops keeping them if no other join waits.
+  // Ends a join: hands back the kept broadcasts newer than `after_seq` that are not meant to skip
+  // socket `socket_id` (its own sends) (nullopt: the buffer overflowed, the join must be refused)
+  // and stops keeping them if no other join waits.
   std::optional<std::vector<std::vector<shared_frame>>> finish_join(const std::string& conversation,
-                                                                    std::int64_t after_seq);
+                                                                    std::int64_t after_seq,
+                                                                    std::string_view socket_id = {});
   // A socket of this shard stopped watching (left, disconnected, or a join that failed).
   void unwatch(const std::string& conversation);
   // A socket restored by connection state recovery is back in the conversation's room.
@@ -107,12 +110,21 @@ class inbox_shard final : public room_observer {
   struct join_buffer {
     unsigned waiting = 0;  // joins of this shard in progress
     bool overflowed = false;
-    std::vector<std::pair<std::uint64_t, std::vector<shared_frame>>> kept;  // seq, frames
+    struct kept_message {
+      std::uint64_t seq;
+      std::vector<shared_frame> frames;
+      std::string except_id;
+    };
+    std::vector<kept_message> kept;
   };
   // Owner side.
   void watch(const std::string& conversation, unsigned shard);
   void forget_watch(const std::string& conversation, unsigned shard);
   void commit(persistence::persist_row row, std::string sender_socket, unsigned reply_shard, send_done_fn done);
+  // The other side of the conversation (its customer, or its assigned staff user when the customer
+  // wrote) has one more unread message: their sockets get `unread`.
+  void push_unread_after(const std::string& conversation, const std::string& sender_type);
+  void read_once(persistence::query q, reactor::unique_function<void(const PGresult*)> next);
   template <class Reply>
   void answer_duplicate(const std::string& conversation, std::int64_t seq, send_done_fn done, Reply reply);
   void typing_changed(const std::string& conversation, const typist& who, bool typing);

@@ -204,17 +204,21 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.equal((await call(gus, 'unread:get', {})).conversations[conversation.id], 5);
     const statuses = collect(agent, 'message:status');
     const unreadPushes = collect(gus, 'unread');
-    assert.deepEqual(await call(gus, 'message:read', { conversationId: conversation.id, seq: 3 }), { unread: 2 });
-    assert.deepEqual(await call(gus, 'message:read', { conversationId: conversation.id, seq: 2 }), { unread: 2 });
+    // A new message from staff pushes the customer's new count.
+    await call(agent, 'message:send', { conversationId: conversation.id, content: 'r5', clientId: 'g-5' });
+    await until('the unread push for a new message', () => unreadPushes.some((u) => u.count === 6));
+    unreadPushes.length = 0;
+    assert.deepEqual(await call(gus, 'message:read', { conversationId: conversation.id, seq: 3 }), { unread: 3 });
+    assert.deepEqual(await call(gus, 'message:read', { conversationId: conversation.id, seq: 2 }), { unread: 3 });
     await until('one status for the one move', () => statuses.length === 1);
     assert.equal(statuses[0].status, 'read');
     assert.equal(statuses[0].seq, 3);
     assert.equal(statuses[0].readerId, 'gus');
     await until('the unread push', () => unreadPushes.length >= 1);
     assert.equal(unreadPushes[0].conversationId, conversation.id);
-    assert.equal(unreadPushes[0].count, 2);
-    assert.deepEqual(await call(gus, 'message:delivered', { conversationId: conversation.id, seq: 5 }), {});
-    await until('a delivered status', () => statuses.some((s) => s.status === 'delivered' && s.seq === 5));
+    assert.equal(unreadPushes[0].count, 3);
+    assert.deepEqual(await call(gus, 'message:delivered', { conversationId: conversation.id, seq: 6 }), {});
+    await until('a delivered status', () => statuses.some((s) => s.status === 'delivered' && s.seq === 6));
   });
 
   test('presence: online with the first socket, offline only after the grace period, once', async () => {
@@ -313,5 +317,9 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.equal(ok.seq, 1);
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /^ringcast_events_rejected_total\{code="bad_request"\} [1-9]\d*$/m);
+    for (const name of ['inbox_messages_stored_total', 'inbox_typing_events_total', 'inbox_presence_events_total',
+      'inbox_receipts_total', 'inbox_ack_latency_microseconds_sum'])
+      assert.match(text, new RegExp(`^ringcast_${name} [1-9]\\d*$`, 'm'), name);
+    assert.match(text, /^ringcast_inbox_joined_conversations \d+$/m);
   });
 });
