@@ -392,9 +392,7 @@ void inbox_shard::presence_changed(const std::string& type, const std::string& i
   persistence::presence_update u;
   u.user = type == "staff" ? persistence::reader_type::staff : persistence::reader_type::customer;
   u.user_id = id;
-  u.status = status == presence_status::online ? persistence::presence_status::online
-             : status == presence_status::away ? persistence::presence_status::away
-                                               : persistence::presence_status::offline;
+  u.status = status;
   u.last_seen_us = seen_us;
   persistence::query q = persistence::upsert_presence(std::span(&u, 1));
   persistence::pg_unit unit;

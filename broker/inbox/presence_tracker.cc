@@ -2,15 +2,6 @@
 
 namespace ringcast::broker::inbox {
 
-std::string_view to_string(presence_status s) noexcept {
-  switch (s) {
-    case presence_status::online: return "online";
-    case presence_status::away: return "away";
-    case presence_status::offline: return "offline";
-  }
-  return "offline";
-}
-
 presence_tracker::presence_tracker(reactor::timer_wheel& timers, duration away_after, duration grace,
                                    notify_fn notify)
     : timers_(timers), away_after_(away_after), grace_(grace), notify_(std::move(notify)) {}

@@ -8,12 +8,14 @@
 #include <string>
 #include <unordered_map>
 
+#include "persistence/watermarks.h"
 #include "reactor/timer_wheel.h"
 
 namespace ringcast::broker::inbox {
 
-enum class presence_status : std::uint8_t { online, away, offline };
-std::string_view to_string(presence_status s) noexcept;
+// The stored states, the same three.
+using persistence::presence_status;
+using persistence::to_string;
 
 class presence_tracker {
  public:
