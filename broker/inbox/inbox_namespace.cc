@@ -154,11 +154,23 @@ class inbox_namespace final : public sio_namespace_handler {
   // Runs one read on this shard's connection; `next` gets its result, errors are answered.
   void read(const std::string& socket, ack_fn ack, persistence::query q,
             reactor::unique_function<void(const PGresult*)> next) {
+    run(socket, ack, std::move(q), std::move(next), false);
+  }
+  // A statement that changes rows runs in BEGIN/COMMIT: `next` (and so the ack) comes after its
+  // commit. Without it the change would sit in the pipeline's implicit transaction until the next
+  // sync point, invisible to other connections (the owner's writer, other shards' reads), or be
+  // taken into the next unit's BEGIN and rolled back with it (pg_connection.h).
+  void write(const std::string& socket, ack_fn ack, persistence::query q,
+             reactor::unique_function<void(const PGresult*)> next) {
+    run(socket, ack, std::move(q), std::move(next), true);
+  }
+  void run(const std::string& socket, ack_fn ack, persistence::query q,
+           reactor::unique_function<void(const PGresult*)> next, bool transaction) {
     persistence::pg_connection* pg = in_.database();
     if (!pg) return refuse_later(socket, ack, error_code::unavailable, "no database is configured");
     if (!pg->ready()) return refuse_later(socket, ack, error_code::unavailable, "the database is not reachable; retry");
     persistence::pg_unit unit;
-    unit.transaction = false;
+    unit.transaction = transaction;
     unit.statements.push_back({q.sql, std::move(q.params.values)});
     unit.done = [this, socket, ack, next = std::move(next)](pg_outcome& o) mutable {
       if (o.state == pg_outcome::status::ok && !o.results.empty()) return next(o.results[0].get());
@@ -222,7 +234,7 @@ class inbox_namespace final : public sio_namespace_handler {
     const std::optional<std::string> customer_name =
         who.role == role::customer && !who.name.empty() ? std::optional<std::string>(who.name) : std::nullopt;
     const std::string id = s.id();
-    read(id, ack, persistence::create_conversation(customer_sub, customer_name, channel, subject),
+    write(id, ack, persistence::create_conversation(customer_sub, customer_name, channel, subject),
          [this, id, ack, content, client_id](const PGresult* r) mutable {
            auto rows = persistence::parse_inbox_conversations(r);
            if (!rows || rows->empty()) return refuse_later(id, ack, error_code::unavailable, "the conversation was not created");
@@ -437,7 +449,7 @@ class inbox_namespace final : public sio_namespace_handler {
       return refuse(s, ack, error_code::bad_request, "assignedStaffId must be UTF-8 text");
     if (!persistence::is_uuid(*conversation)) return refuse(s, ack, error_code::bad_request, "conversationId is not a conversation id");
     const std::string id = s.id();
-    read(id, ack, persistence::update_conversation(*conversation, change), [this, id, ack](const PGresult* r) {
+    write(id, ack, persistence::update_conversation(*conversation, change), [this, id, ack](const PGresult* r) {
       auto rows = persistence::parse_inbox_conversations(r);
       if (!rows) return refuse_later(id, ack, error_code::unavailable, "the database answered unexpectedly; retry");
       if (rows->empty()) return refuse_later(id, ack, error_code::not_found, "no such conversation");
@@ -540,7 +552,7 @@ class inbox_namespace final : public sio_namespace_handler {
       const identity who = state_of(s).who;
       const std::string id = s.id();
       persistence::watermark_update u{conversation, reader_of(who), who.sub, seq};
-      read(id, ack, persistence::advance_watermarks(kind, std::span(&u, 1)),
+      write(id, ack, persistence::advance_watermarks(kind, std::span(&u, 1)),
            [this, id, ack, kind, who, conversation](const PGresult* r) {
              auto moved = persistence::parse_watermark_changes(r);
              if (!moved) return refuse_later(id, ack, error_code::unavailable, "the database answered unexpectedly; retry");

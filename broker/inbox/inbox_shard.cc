@@ -345,8 +345,7 @@ void inbox_shard::presence_changed(const std::string& type, const std::string& i
                                                : persistence::presence_status::offline;
   u.last_seen_us = seen_us;
   persistence::query q = persistence::upsert_presence(std::span(&u, 1));
-  persistence::pg_unit unit;
-  unit.transaction = false;
+  persistence::pg_unit unit;  // a write: committed in its own BEGIN/COMMIT (pg_connection.h)
   unit.statements.push_back({q.sql, q.params.values});
   unit.done = [](persistence::pg_outcome& o) {
     if (o.state == persistence::pg_outcome::status::failed)
