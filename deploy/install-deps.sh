@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libjwt-dev
   clang libclang-rt-14-dev
   postgresql postgresql-client
+  python3-socketio python3-websocket python3-requests
   procps iproute2
 )
 # Node.js (for the socket.io-client test clients): any node with npm will do; Debian's otherwise.

@@ -18,6 +18,13 @@ function collect(socket, name) {
   return got;
 }
 
+// The shard that owns a conversation in the 2-shard server (inbox_shard.cc: FNV-1a 64 of the id).
+function ownerShard(id, shards = 2) {
+  let h = 1469598103934665603n;
+  for (const c of Buffer.from(id)) h = ((h ^ BigInt(c)) * 1099511628211n) & 0xffffffffffffffffn;
+  return Number(h % BigInt(shards));
+}
+
 async function until(what, check, ms = 10_000) {
   const deadline = Date.now() + ms;
   while (!check()) {
@@ -321,5 +328,133 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
       'inbox_receipts_total', 'inbox_ack_latency_microseconds_sum'])
       assert.match(text, new RegExp(`^ringcast_${name} [1-9]\\d*$`, 'm'), name);
     assert.match(text, /^ringcast_inbox_joined_conversations \d+$/m);
+  });
+
+  test('a conversation created with a first message is committed before the ack: the message and other connections see it', async () => {
+    // Each create runs on the socket's shard, its first message through the owner's writer on
+    // another connection; the owner must see the committed conversation row every time.
+    const nia = await as('nia', 'customer');
+    const agent = await as('agent-10', 'staff');
+    for (let i = 0; i < 30; i++) {
+      const created = await call(nia, 'conversation:create', { content: `first ${i}`, clientId: `n-${i}` });
+      assert.equal(created.message?.seq, 1, `create ${i}: ${JSON.stringify(created.message)}`);
+      const joined = await call(agent, 'conversation:join', { conversationId: created.conversation.id });
+      assert.deepEqual(joined.messages.map((m) => m.content), [`first ${i}`]);
+      assert.deepEqual(await call(agent, 'conversation:leave', { conversationId: created.conversation.id }), {});
+    }
+  });
+
+  // Events of conversations with one owner reach a socket in the order the owner sent them, so an
+  // event of a second conversation with the same owner proves the earlier ones had their chance.
+  async function sameOwnerConversation(customer, first) {
+    for (let i = 0; i < 40; i++) {
+      const { conversation } = await call(customer, 'conversation:create', {});
+      if (ownerShard(conversation.id) === ownerShard(first)) return conversation.id;
+    }
+    throw new Error('no conversation with the same owner in 40 tries');
+  }
+
+  test('conversation:leave stops the live events of that conversation, for a customer tab and for staff', async () => {
+    const leo = await as('leo', 'customer', 'Leo');
+    const { conversation } = await call(leo, 'conversation:create', {});
+    const c = conversation.id;
+    const marker = await sameOwnerConversation(leo, c);
+    const tab = await as('leo', 'customer', 'Leo');
+    const agent = await as('agent-8', 'staff');
+    for (const s of [tab, agent])
+      for (const id of [c, marker]) assert.equal((await call(s, 'conversation:join', { conversationId: id })).more, false);
+    const heard = new Map([[tab, []], [agent, []]]);
+    for (const [s, got] of heard)
+      for (const e of ['message:new', 'typing', 'message:status']) s.on(e, (p) => got.push([e, p.conversationId, p.seq ?? p.isTyping]));
+    // Joined: both hear the conversation.
+    const m1 = await call(leo, 'message:send', { conversationId: c, content: 'before', clientId: 'l-1' });
+    await until('both hearing the message', () => [...heard.values()].every((got) => got.some(([e, id]) => e === 'message:new' && id === c)));
+
+    assert.deepEqual(await call(tab, 'conversation:leave', { conversationId: c }), {});
+    assert.deepEqual(await call(agent, 'conversation:leave', { conversationId: c }), {});
+    for (const got of heard.values()) got.length = 0;
+    await call(leo, 'message:send', { conversationId: c, content: 'after', clientId: 'l-2' });
+    await call(leo, 'typing:start', { conversationId: c });
+    await call(agent, 'message:read', { conversationId: c, seq: m1.seq });
+    // Then the marker conversation, same owner: once it is heard, anything of `c` would have been.
+    await call(leo, 'message:send', { conversationId: marker, content: 'marker', clientId: 'l-3' });
+    await until('the marker message', () => [...heard.values()].every((got) => got.some(([e, id]) => e === 'message:new' && id === marker)));
+    assert.deepEqual(heard.get(tab), [['message:new', marker, 1]], 'the customer tab still hears the conversation it left');
+    // Staff keep the staff feed (every new message) but not the conversation's typing or receipts.
+    assert.deepEqual(heard.get(agent), [['message:new', c, 2], ['message:new', marker, 1]]);
+    // Leaving twice, or a conversation never joined, is answered alike.
+    assert.deepEqual(await call(tab, 'conversation:leave', { conversationId: c }), {});
+    // And joining again works, with what was missed in the join's answer.
+    const again = await call(tab, 'conversation:join', { conversationId: c, sinceSeq: 1 });
+    assert.deepEqual(again.messages.map((m) => m.content), ['after']);
+  });
+
+  test('two staff and a customer: receipts reach the others, each one\'s unread counts are their own', async () => {
+    const kim = await as('kim', 'customer', 'Kim');
+    const created = await call(kim, 'conversation:create', { content: 'k1', clientId: 'k-1' });
+    const c = created.conversation.id;
+    const ann = await as('agent-ann', 'staff', 'Ann');
+    const bo = await as('agent-bo', 'staff', 'Bo');
+    assert.ok(!(await call(ann, 'conversation:update', { conversationId: c, assignedStaffId: 'agent-ann' })).error);
+    for (const s of [ann, bo]) assert.equal((await call(s, 'conversation:join', { conversationId: c })).more, false);
+    for (let i = 2; i <= 4; i++) {
+      const ack = await call(kim, 'message:send', { conversationId: c, content: `k${i}`, clientId: `k-${i}` });
+      assert.equal(ack.seq, i, JSON.stringify(ack));
+    }
+    const a1 = await call(ann, 'message:send', { conversationId: c, content: 'a1', clientId: 'a-1' });
+    assert.equal(a1.seq, 5, JSON.stringify(a1));
+    const unreadOf = async (s) => (await call(s, 'unread:get', {})).conversations[c] ?? 0;
+
+    // Ann (assigned) has the customer's 4 unread, not her own; Bo has no stake until he reads;
+    // Kim has Ann's one.
+    assert.equal(await unreadOf(ann), 4);
+    assert.equal(await unreadOf(bo), 0);
+    assert.equal(await unreadOf(kim), 1);
+    const statuses = new Map([[kim, collect(kim, 'message:status')], [ann, collect(ann, 'message:status')], [bo, collect(bo, 'message:status')]]);
+    const pushes = new Map([[kim, collect(kim, 'unread')], [ann, collect(ann, 'unread')], [bo, collect(bo, 'unread')]]);
+
+    assert.deepEqual(await call(bo, 'message:read', { conversationId: c, seq: 2 }), { unread: 3 });
+    assert.equal(await unreadOf(ann), 4, 'Bo\'s read changed Ann\'s count');
+    assert.equal(await unreadOf(kim), 1, 'Bo\'s read changed Kim\'s count');
+    assert.equal(await unreadOf(bo), 3);
+    assert.deepEqual(await call(ann, 'message:read', { conversationId: c, seq: 5 }), { unread: 0 });
+    assert.equal(await unreadOf(bo), 3, 'Ann\'s read changed Bo\'s count');
+    assert.deepEqual(await call(kim, 'message:read', { conversationId: c, seq: 5 }), { unread: 0 });
+    assert.equal(await unreadOf(ann), 0);
+    assert.equal(await unreadOf(bo), 3);
+
+    const reads = (s) => statuses.get(s).filter((x) => x.status === 'read').map((x) => `${x.readerId}@${x.seq}`).sort();
+    const all = ['agent-ann@5', 'agent-bo@2', 'kim@5'];
+    await until('every reader\'s receipt in the room', () => [kim, ann, bo].every((s) => reads(s).length === 3));
+    for (const s of [kim, ann, bo]) assert.deepEqual(reads(s), all);
+    // The unread pushes go to the reader only, with the reader's own count.
+    await until('each reader\'s push', () => [kim, ann, bo].every((s) => pushes.get(s).length >= 1));
+    assert.deepEqual(pushes.get(bo).map((p) => p.count), [3]);
+    assert.deepEqual(pushes.get(ann).map((p) => p.count), [0]);
+    assert.deepEqual(pushes.get(kim).map((p) => p.count), [0]);
+  });
+
+  test('presence through a reload: the last socket goes and a new one comes within the grace, no offline', async () => {
+    const agent = await as('agent-9', 'staff');
+    const seen = collect(agent, 'presence');
+    const statusesOf = (user) => seen.filter((p) => p.userId === user).map((p) => p.status);
+    // A probe identity with the same presence owner: its offline timer, started after the reload,
+    // fires after the reloading user's would have; its offline proves the grace has passed.
+    const presenceOwner = (sub) => ownerShard(`customer:${sub}`);
+    const probeName = Array.from({ length: 40 }, (_, i) => `probe-${i}`).find((p) => presenceOwner(p) === presenceOwner('ola'));
+    let ola = await as('ola', 'customer');
+    const probe = await as(probeName, 'customer');
+    await until('ola and the probe online', () => statusesOf('ola').length === 1 && statusesOf(probeName).length === 1);
+
+    // The reload: the token is made first, so the new socket follows the old one at once.
+    const token = ringcastToken(SECRET, 'ola', 'customer');
+    ola.disconnect();
+    ola = await connect(server.url, { ...WS, auth: { token } });
+    probe.disconnect();
+    await until('the probe offline after the grace', () => statusesOf(probeName).includes('offline'));
+    assert.deepEqual(statusesOf('ola'), ['online'], 'a reload within --presence-grace showed the user offline (or online twice)');
+    ola.disconnect();
+    await until('ola offline once the grace passes with no socket', () => statusesOf('ola').includes('offline'));
+    assert.deepEqual(statusesOf('ola'), ['online', 'offline']);
   });
 });
