@@ -53,8 +53,9 @@ def main(url, token):
     received = []
     staff_message = threading.Event()
 
+    # Broadcasts carry a connection-state-recovery offset as their last argument.
     @sio.on('message:new')
-    def on_message(m):
+    def on_message(m, *offset):
         received.append(m)
         if m.get('senderType') == 'staff':
             staff_message.set()
