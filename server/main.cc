@@ -47,10 +47,10 @@ int main(int argc, char** argv) {
     opts->app.metrics = std::make_shared<broker::metrics_registry>(opts->net.shards);
     opts->app.wiring = std::make_shared<broker::broker_wiring>(opts->net.shards);
     if (opts->profile == "inbox") {
-      if (opts->app.database_url.empty())
-        throw std::runtime_error("the inbox stores every message: set --database-url (or DATABASE_URL)");
       // Throws with the reason when the token keys are missing or unusable.
       opts->app.inbox.verifier = std::make_shared<const broker::inbox::token_verifier>(opts->jwt);
+      if (opts->app.database_url.empty())
+        throw std::runtime_error("the inbox stores every message: set --database-url (or DATABASE_URL)");
       reactor::log(log_level::info, "client tokens: %.*s", int(opts->app.inbox.verifier->algorithm().size()),
                    opts->app.inbox.verifier->algorithm().data());
     }

@@ -25,6 +25,12 @@ describe('ringcast start-up flags', { skip: isReference && 'ringcast binary flag
     assert.match(r.stderr, /set exactly one of --jwt-secret and --jwt-public-key/);
   });
 
+  test('the inbox without a database does not start, and says so', () => {
+    const r = run('--profile', 'inbox', '--port', '0', '--jwt-secret', 's');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /the inbox stores every message: set --database-url/);
+  });
+
   test('`ringcast token` needs --sub and a known --role, and a secret', () => {
     let r = run('token', '--sub', 'a', '--jwt-secret', 's');
     assert.equal(r.status, 2);

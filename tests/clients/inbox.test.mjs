@@ -49,7 +49,7 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
   after(async () => {
     closeClients();
     await stopServer(server);
-    await db?.stop();
+    db?.destroy();
   });
 
   const as = (sub, role, name) =>

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { client, closeClients, connect, isReference, serverKind, startServer, stopServer, test, withTimeout } from './harness.mjs';
 import { nowSeconds, ringcastToken, signJwt } from './jwt.mjs';
+import { startPostgres } from './postgres.mjs';
 
 const SECRET = 'test-secret-9f2c';
 
@@ -30,12 +31,15 @@ function sample(text, name) {
 
 describe(`inbox authentication against ${serverKind}`, { skip: isReference && 'the inbox profile is ringcast-only' }, () => {
   let server;
+  let db;
   before(async () => {
-    server = await startServer('inbox', ['--jwt-secret', SECRET]);
+    db = await startPostgres();
+    server = await startServer('inbox', ['--jwt-secret', SECRET, '--database-url', db.url]);
   });
   after(async () => {
     closeClients();
     await stopServer(server);
+    db?.destroy();
   });
 
   test('a token from `ringcast token` connects, as a customer and as staff', async () => {
@@ -86,7 +90,7 @@ describe(`inbox authentication against ${serverKind}`, { skip: isReference && 't
     ]) {
       const file = path.join(dir, `${alg}.pem`);
       writeFileSync(file, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-      const keyed = await startServer('inbox', ['--jwt-public-key', file, '--jwt-issuer', 'https://id.test', '--jwt-audience', 'inbox']);
+      const keyed = await startServer('inbox', ['--jwt-public-key', file, '--jwt-issuer', 'https://id.test', '--jwt-audience', 'inbox', '--database-url', db.url]);
       try {
         const claims = { sub: 'k', role: 'staff', iss: 'https://id.test', aud: 'inbox', exp: nowSeconds() + 60 };
         const ok = await connect(keyed.url, { transports: ['websocket'], auth: { token: signJwt(claims, { alg, privateKey: pair.privateKey }) } });
