@@ -83,6 +83,12 @@ const std::vector<option_spec>& specs() {
        [](options& o, std::string_view v) {
          return parse_number<std::size_t>(v, o.app.inbox.settings.max_joined, 1, 100'000);
        }},
+      {"max-join-buffer", "RINGCAST_MAX_JOIN_BUFFER", "N",
+       "inbox: messages kept per conversation and shard while joins read their history; past it those joins "
+       "are refused as unavailable (default 4096)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.inbox.settings.max_join_buffer, 16, 1'000'000);
+       }},
       {"jwt-secret", "RINGCAST_JWT_SECRET", "SECRET", "HS256 secret of the inbox's client tokens",
        [](options& o, std::string_view v) {
          o.jwt.secret = v;

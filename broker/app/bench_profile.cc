@@ -38,7 +38,6 @@ class bench_namespace final : public sio_namespace_handler {
     auto msg = std::make_shared<broadcast_message>();
     msg->nsp = s.nsp();
     msg->rooms.push_back(std::move(room));
-    msg->origin = s.server().shard().id();
     // The recovery offset is the event's last argument, in the one encoding every recipient shares.
     msg->offset = s.server().next_offset(s.nsp());
     boost::json::array args{data};

@@ -128,28 +128,22 @@ std::string metrics_registry::render() const {
   w.sample("db_refused_total", db_sum(&W::refused_rows), "cause", "rows");
   w.sample("db_refused_total", db_sum(&W::refused_bytes), "cause", "bytes");
 
-  // Counters kept per label value (an array indexed by code): one sample per non-zero value.
-  auto by_label = [&](std::string_view name, std::string_view help, std::string_view label, auto array_field,
-                      std::size_t first, std::size_t last, std::size_t label_base) {
+  // Counters kept per label value (an array indexed by code), summed over shards. Sparse
+  // families (HTTP statuses) print only the values seen; the named ones print every value.
+  auto labelled = [&](std::string_view name, std::string_view help, std::string_view label, auto array_field,
+                      std::size_t first, std::size_t last, auto name_of, bool only_seen) {
     w.family(name, "counter", help);
     for (std::size_t i = first; i < last; ++i) {
       std::uint64_t v = 0;
       for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read((stats_[sh].*array_field)[i]);
-      if (v) w.sample(name, v, label, std::to_string(label_base + i));
+      if (v || !only_seen) w.sample(name, v, label, name_of(i));
     }
   };
-  by_label("http_errors_total", "HTTP error responses by status.", "status", &broker_stats::http_errors, 400, 600, 0);
-  by_label("websocket_closes_total", "WebSocket close frames sent, by code.", "code", &broker_stats::ws_closes, 0, 16,
-           1000);
-  auto by_name = [&](std::string_view name, std::string_view help, std::string_view label, auto array_field,
-                     std::size_t count, auto name_of) {
-    w.family(name, "counter", help);
-    for (std::size_t i = 0; i < count; ++i) {
-      std::uint64_t v = 0;
-      for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read((stats_[sh].*array_field)[i]);
-      w.sample(name, v, label, name_of(i));
-    }
-  };
+  auto number = [](std::size_t base) { return [base](std::size_t i) { return std::to_string(base + i); }; };
+  labelled("http_errors_total", "HTTP error responses by status.", "status", &broker_stats::http_errors, 400, 600,
+           number(0), true);
+  labelled("websocket_closes_total", "WebSocket close frames sent, by code.", "code", &broker_stats::ws_closes, 0, 16,
+           number(1000), true);
   one("inbox_messages_stored_total", "counter", "Inbox messages committed and fanned out (retries excluded).",
       &broker_stats::inbox_messages_stored);
   one("inbox_ack_latency_microseconds_sum", "counter",
@@ -159,15 +153,15 @@ std::string metrics_registry::render() const {
   one("inbox_presence_events_total", "counter", "Presence changes fanned out.", &broker_stats::inbox_presence_events);
   one("inbox_receipts_total", "counter", "Read and delivered watermarks that moved.", &broker_stats::inbox_receipts);
   one("inbox_joined_conversations", "gauge", "Conversations joined by connected sockets.", &broker_stats::inbox_joined);
-  by_name("auth_failures_total", "Socket.IO connections refused for their token, by code.", "code",
-          &broker_stats::auth_failures, std::size_t(inbox::auth_error::count),
-          [](std::size_t i) { return inbox::to_string(inbox::auth_error(i)); });
-  by_name("events_rejected_total", "Inbox events answered with an error, by code.", "code",
-          &broker_stats::rejected_events, std::size_t(inbox::error_code::count),
-          [](std::size_t i) { return inbox::to_string(inbox::error_code(i)); });
-  by_name("limits_hit_total", "Requests refused or clients closed for passing a per-client limit.", "limit",
-          &broker_stats::limits_hit, std::size_t(limit_kind::count),
-          [](std::size_t i) { return std::string_view(to_string(limit_kind(i))); });
+  labelled("auth_failures_total", "Socket.IO connections refused for their token, by code.", "code",
+           &broker_stats::auth_failures, 0, std::size_t(inbox::auth_error::count),
+           [](std::size_t i) { return inbox::to_string(inbox::auth_error(i)); }, false);
+  labelled("events_rejected_total", "Inbox events answered with an error, by code.", "code",
+           &broker_stats::rejected_events, 0, std::size_t(inbox::error_code::count),
+           [](std::size_t i) { return inbox::to_string(inbox::error_code(i)); }, false);
+  labelled("limits_hit_total", "Requests refused or clients closed for passing a per-client limit.", "limit",
+           &broker_stats::limits_hit, 0, std::size_t(limit_kind::count),
+           [](std::size_t i) { return std::string_view(to_string(limit_kind(i))); }, false);
   return out;
 }
 

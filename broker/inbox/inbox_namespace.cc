@@ -667,11 +667,6 @@ class inbox_namespace final : public sio_namespace_handler {
 
 }  // namespace
 
-const identity* identity_of(const sio_socket& s) noexcept {
-  const auto* st = std::any_cast<inbox_socket>(&s.user);
-  return st ? &st->who : nullptr;
-}
-
 std::unique_ptr<sio_namespace_handler> make_inbox_namespace(const inbox_config& cfg, inbox_shard& inbox) {
   return std::make_unique<inbox_namespace>(cfg, inbox);
 }

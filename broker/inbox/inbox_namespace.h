@@ -18,9 +18,6 @@ struct inbox_config {
   inbox_settings settings;
 };
 
-// The identity admitted for `s`, or nullptr (a socket of another namespace).
-const identity* identity_of(const sio_socket& s) noexcept;
-
 std::unique_ptr<sio_namespace_handler> make_inbox_namespace(const inbox_config& cfg, inbox_shard& inbox);
 
 }  // namespace ringcast::broker::inbox

@@ -14,9 +14,6 @@
 namespace ringcast::broker::inbox {
 namespace {
 
-// Bounds the broadcasts kept for joins in progress on one shard and conversation: a join takes a
-// database round trip, far less than this many messages in one conversation.
-constexpr std::size_t max_kept_per_join = 4096;
 constexpr auto sweep_interval = std::chrono::seconds(60);
 
 std::uint64_t fnv1a(std::string_view s) noexcept {
@@ -37,7 +34,6 @@ std::string identity_key(std::string_view type, std::string_view id) {
 std::shared_ptr<broadcast_message> event_message(sio_server& sio, std::string_view event, boost::json::object payload) {
   auto msg = std::make_shared<broadcast_message>();
   msg->nsp = "/";
-  msg->origin = sio.shard().id();
   msg->offset = sio.next_offset("/");
   boost::json::array args{std::move(payload)};
   if (!msg->offset.empty()) args.emplace_back(msg->offset);
@@ -141,7 +137,7 @@ void inbox_shard::on_broadcast(const broadcast_message& msg) noexcept {
   if (msg.topic.empty() || msg.seq == 0 || joins_.empty()) return;
   auto it = joins_.find(msg.topic);
   if (it == joins_.end() || it->second.overflowed) return;
-  if (it->second.kept.size() >= max_kept_per_join) {
+  if (it->second.kept.size() >= settings_.max_join_buffer) {
     it->second.overflowed = true;
     it->second.kept.clear();
     return;
@@ -165,7 +161,6 @@ void inbox_shard::forget_watch(const std::string& conversation, unsigned shard) 
 void inbox_shard::fan_out(const std::string& conversation, std::shared_ptr<broadcast_message> msg) {
   auto it = watchers_.find(conversation);
   const std::uint64_t extra = it == watchers_.end() ? 0 : it->second;
-  msg->origin = shard_.id();
   sio_.rooms().broadcast(std::move(msg), extra);
 }
 
@@ -385,7 +380,6 @@ void inbox_shard::presence_changed(const std::string& type, const std::string& i
                                                            {"status", to_string(status)},
                                                            {"lastSeenAt", iso_time(seen_us)}});
   msg->rooms = {presence_room(type, id), std::string(staff_feed_room)};
-  msg->origin = shard_.id();
   sio_.rooms().broadcast(std::move(msg));
   // last_seen is stored; a failure only loses a presence hint, so it is logged, not retried.
   if (!pg_ || !pg_->ready()) return;

@@ -46,6 +46,9 @@ struct inbox_settings {
   std::chrono::milliseconds presence_grace{10000};
   std::size_t max_message_bytes = 64 * 1024;
   std::size_t max_joined = 100;  // conversations one socket may have joined
+  // Broadcasts kept per conversation and shard while joins there read their history; a join
+  // whose conversation gets more meanwhile is refused as unavailable (retryable).
+  std::size_t max_join_buffer = 4096;
   unsigned typing_per_minute = 10;
   unsigned presence_per_minute = 6;
   unsigned reads_per_minute = 60;

@@ -163,7 +163,6 @@ void room_registry::deliver_remote(const broadcast_message& msg) {
   local->rooms = msg.rooms;
   local->except = msg.except;
   local->except_id = msg.except_id;
-  local->origin = msg.origin;
   local->topic = msg.topic;
   local->seq = msg.seq;
   local->guaranteed = msg.guaranteed;

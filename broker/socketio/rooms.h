@@ -35,7 +35,6 @@ struct broadcast_message {
   std::vector<std::string> except;  // sockets in any of these rooms are skipped
   std::vector<shared_frame> frames;     // the packet, then its binary attachments
   std::string except_id;            // a socket (by id, on whichever shard has it) that is skipped
-  unsigned origin = 0;
   // What the broadcast carries, for observers (rooms.h room_observer): an inbox message's
   // conversation and seq. Empty and 0 for plain room broadcasts.
   std::string topic;
