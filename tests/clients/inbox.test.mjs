@@ -235,6 +235,8 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     await until('hal online', () => seen.some((p) => p.userId === 'hal' && p.status === 'online'));
     const tab = await as('hal', 'customer');
     hal.disconnect();
+    // Absence is the claim: wait out twice --presence-grace (200 ms), the timer under test, then
+    // check no offline was sent (the later away shows the owner is still processing hal).
     await sleep(400);
     assert.equal(seen.filter((p) => p.userId === 'hal').length, 1, 'a second tab keeps hal online');
     assert.deepEqual(await call(tab, 'presence:set', { status: 'away' }), {});
