@@ -36,10 +36,33 @@ class text_writer {
     out_ += std::to_string(v);
     out_ += '\n';
   }
+  void bucket(std::string_view name, std::string_view le, std::uint64_t v) {
+    line(std::string(name) + "_bucket{le=\"" + std::string(le) + "\"}", std::to_string(v));
+  }
+  void line(std::string_view series, std::string_view value) {
+    out_ += "ringcast_";
+    out_ += series;
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
 
  private:
   std::string& out_;
 };
+
+// Microseconds as decimal seconds, exact ("0.0005", "2.5", "10").
+std::string seconds(std::uint64_t us) {
+  std::string out = std::to_string(us / 1'000'000);
+  if (const std::uint64_t frac = us % 1'000'000) {
+    std::string digits = std::to_string(frac);
+    digits.insert(0, 6 - digits.size(), '0');
+    while (digits.back() == '0') digits.pop_back();
+    out += '.';
+    out += digits;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -50,6 +73,24 @@ std::string metrics_registry::render() const {
     std::uint64_t total = 0;
     for (unsigned i = 0; i < shards_; ++i) total += reactor::shard_stats::read(stats_[i].*field);
     return total;
+  };
+  // Buckets summed over shards and made cumulative, as Prometheus wants them.
+  auto histogram = [&](std::string_view name, std::string_view help, latency_histogram broker_stats::*field) {
+    using S = reactor::shard_stats;
+    w.family(name, "histogram", help);
+    const auto& bounds = latency_histogram::bounds_us;
+    std::uint64_t cumulative = 0, count = 0, sum_us = 0;
+    for (std::size_t b = 0; b < bounds.size(); ++b) {
+      for (unsigned i = 0; i < shards_; ++i) cumulative += S::read((stats_[i].*field).buckets[b]);
+      w.bucket(name, seconds(bounds[b]), cumulative);
+    }
+    for (unsigned i = 0; i < shards_; ++i) {
+      count += S::read((stats_[i].*field).count);
+      sum_us += S::read((stats_[i].*field).sum_us);
+    }
+    w.bucket(name, "+Inf", count);
+    w.line(std::string(name) + "_sum", seconds(sum_us));
+    w.line(std::string(name) + "_count", std::to_string(count));
   };
   auto one = [&](std::string_view name, std::string_view type, std::string_view help, auto field) {
     w.family(name, type, help);
@@ -146,9 +187,8 @@ std::string metrics_registry::render() const {
            number(1000), true);
   one("inbox_messages_stored_total", "counter", "Inbox messages committed and fanned out (retries excluded).",
       &broker_stats::inbox_messages_stored);
-  one("inbox_ack_latency_microseconds_sum", "counter",
-      "Owner-side time from submit to commit, summed over stored messages (divide by the stored total).",
-      &broker_stats::inbox_ack_latency_us_sum);
+  histogram("inbox_ack_latency_seconds", "Time from handing a message to the group-commit writer to its commit.",
+            &broker_stats::inbox_ack_latency);
   one("inbox_typing_events_total", "counter", "Typing changes fanned out.", &broker_stats::inbox_typing_events);
   one("inbox_presence_events_total", "counter", "Presence changes fanned out.", &broker_stats::inbox_presence_events);
   one("inbox_receipts_total", "counter", "Read and delivered watermarks that moved.", &broker_stats::inbox_receipts);

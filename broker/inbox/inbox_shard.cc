@@ -216,8 +216,8 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
         m["createdAt"] = iso_time(r.answer.created_at_us);
         {
           broker_stats::bump(stats_.inbox_messages_stored);
-          broker_stats::bump(stats_.inbox_ack_latency_us_sum,
-                             std::chrono::duration_cast<std::chrono::microseconds>(shard_.now() - started).count());
+          stats_.inbox_ack_latency.observe(
+              std::chrono::duration_cast<std::chrono::microseconds>(shard_.now() - started).count());
           // Sending a message ends its sender's typing, shown before the message itself.
           typing_.stop(conversation, sender_type, sender_id);
           auto msg = event_message(sio_, "message:new", m);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "broker/stats/latency_histogram.h"
 #include "reactor/shard_stats.h"
 
 namespace ringcast::broker {
@@ -55,7 +56,7 @@ struct broker_stats {
   std::array<counter, 4> auth_failures{};  // by inbox::auth_error
   std::array<counter, 8> rejected_events{};  // inbox events answered with an error, by inbox::error_code
   counter inbox_messages_stored{0};
-  counter inbox_ack_latency_us_sum{0};  // owner-side submit to commit, summed over stored messages
+  latency_histogram inbox_ack_latency;  // owner-side submit to commit of stored messages
   counter inbox_typing_events{0};
   counter inbox_presence_events{0};
   counter inbox_receipts{0};            // read and delivered watermarks that moved

@@ -327,8 +327,9 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /^ringcast_events_rejected_total\{code="bad_request"\} [1-9]\d*$/m);
     for (const name of ['inbox_messages_stored_total', 'inbox_typing_events_total', 'inbox_presence_events_total',
-      'inbox_receipts_total', 'inbox_ack_latency_microseconds_sum'])
-      assert.match(text, new RegExp(`^ringcast_${name} [1-9]\\d*$`, 'm'), name);
+      'inbox_receipts_total', 'inbox_ack_latency_seconds_count', 'inbox_ack_latency_seconds_bucket{le="+Inf"}'])
+      assert.match(text, new RegExp(`^ringcast_${name.replace(/[{}+]/g, '\\$&')} [1-9]\\d*$`, 'm'), name);
+    assert.match(text, /^ringcast_inbox_ack_latency_seconds_sum \d+(\.\d+)?$/m);
     assert.match(text, /^ringcast_inbox_joined_conversations \d+$/m);
   });
 
