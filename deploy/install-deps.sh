@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   liburing-dev libboost-json1.81-dev libpq-dev libmimalloc-dev
-  libbenchmark-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libjwt-dev
+  libbenchmark-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libjwt-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
   postgresql postgresql-client
   python3-socketio python3-websocket python3-requests
