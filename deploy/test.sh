@@ -5,7 +5,10 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 ./deploy/install-deps.sh || exit 1
-[ tests/clients/node_modules/.package-lock.json -nt tests/clients/package-lock.json ] || (cd tests/clients && npm ci --no-audit --no-fund) || exit 1
+# The client tests' packages, and the inbox bench peer's (node_inbox_peer.test.mjs runs it).
+for dir in tests/clients bench/peers/node-inbox; do
+  [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] || (cd "$dir" && npm ci --no-audit --no-fund) || exit 1
+done
 # The load tests hold thousands of sockets in one process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

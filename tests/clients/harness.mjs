@@ -80,9 +80,14 @@ const START_TIMEOUT_MS = 20_000;
 // 10 s, and resolves { code, signal, killed }.
 export async function startServer(profile = 'conformance', extra = []) {
   const args = serverArgs(profile, extra);
-  const [cmd, argv] = isReference
-    ? [process.execPath, [path.join(here, 'reference-server.mjs'), ...args]]
-    : [binaryPath(), args];
+  return isReference
+    ? startProcess(process.execPath, [path.join(here, 'reference-server.mjs'), ...args])
+    : startProcess(binaryPath(), args);
+}
+
+// Runs any server command the way startServer does; `listening on 127.0.0.1:PORT` may come on
+// stdout or stderr (ringcast and the reference print it on stderr, the bench peers on stdout).
+export async function startProcess(cmd, argv, name = serverKind) {
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let log = '';
@@ -90,7 +95,6 @@ export async function startServer(profile = 'conformance', extra = []) {
     log += chunk.toString();
     if (log.length > 256 * 1024) log = log.slice(-128 * 1024);
   };
-  child.stdout.on('data', append);
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       running.delete(child);
@@ -101,7 +105,7 @@ export async function startServer(profile = 'conformance', extra = []) {
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       finish();
-      reject(new Error(`${serverKind} did not print "listening on" within ${START_TIMEOUT_MS} ms:\n${log}`));
+      reject(new Error(`${name} did not print "listening on" within ${START_TIMEOUT_MS} ms:\n${log}`));
     }, START_TIMEOUT_MS);
     const onData = (chunk) => {
       append(chunk);
@@ -113,7 +117,7 @@ export async function startServer(profile = 'conformance', extra = []) {
     };
     const onExit = (code, signal) => {
       finish();
-      reject(new Error(`${serverKind} exited early (code ${code}, signal ${signal}):\n${log}`));
+      reject(new Error(`${name} exited early (code ${code}, signal ${signal}):\n${log}`));
     };
     const onError = (err) => {
       finish();
@@ -121,12 +125,14 @@ export async function startServer(profile = 'conformance', extra = []) {
     };
     function finish() {
       clearTimeout(timer);
-      child.stderr.off('data', onData);
+      for (const stream of [child.stdout, child.stderr]) {
+        stream.off('data', onData);
+        stream.on('data', append);
+      }
       child.off('exit', onExit);
       child.off('error', onError);
-      child.stderr.on('data', append);
     }
-    child.stderr.on('data', onData);
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', onData);
     child.once('exit', onExit);
     child.once('error', onError);
   }).catch(async (err) => {
@@ -137,6 +143,7 @@ export async function startServer(profile = 'conformance', extra = []) {
 
   let stopped;
   return {
+    name,
     port,
     pid: child.pid,
     url: `http://127.0.0.1:${port}`,
@@ -165,7 +172,7 @@ export async function stopServer(server) {
   const { code, signal, killed } = await server.stop();
   if (killed || code !== 0) {
     throw new Error(
-      `${serverKind} did not exit cleanly on SIGTERM: code ${code}, signal ${signal}, ` +
+      `${server.name} did not exit cleanly on SIGTERM: code ${code}, signal ${signal}, ` +
         `killed after ${STOP_GRACE_MS} ms: ${killed}\n--- output ---\n${server.output().slice(-8000)}`,
     );
   }
@@ -229,6 +236,19 @@ export async function connect(url, opts = {}, ms = 5000) {
     `socket.io connect to ${url}`,
   );
   return socket;
+}
+
+// Connects with this handshake `auth` and resolves with the connect_error; rejects on a connect.
+export function refusal(url, auth, opts = { transports: ['websocket'] }) {
+  const socket = client(url, { ...opts, auth });
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      socket.once('connect', () => reject(new Error('connected without a valid token')));
+      socket.once('connect_error', resolve);
+    }),
+    5000,
+    'connect_error',
+  );
 }
 
 export function closeClients() {

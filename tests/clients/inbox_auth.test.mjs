@@ -6,23 +6,11 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { client, closeClients, connect, isReference, serverKind, startServer, stopServer, test, withTimeout } from './harness.mjs';
-import { nowSeconds, ringcastToken, signJwt } from './jwt.mjs';
+import { closeClients, connect, isReference, refusal, serverKind, startServer, stopServer, test } from './harness.mjs';
+import { nowSeconds, refusedTokens, ringcastToken, signJwt } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const SECRET = 'test-secret-9f2c';
-
-function refusal(url, auth) {
-  const socket = client(url, { transports: ['websocket'], auth });
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      socket.once('connect', () => reject(new Error('connected without a valid token')));
-      socket.once('connect_error', (err) => resolve(err));
-    }),
-    5000,
-    'connect_error',
-  );
-}
 
 function sample(text, name) {
   const line = text.split('\n').find((l) => l.startsWith(name + ' '));
@@ -53,16 +41,7 @@ describe(`inbox authentication against ${serverKind}`, { skip: isReference && 't
   test('missing, malformed, badly signed and expired tokens are refused with their code, and counted', async () => {
     const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
     const before = await scrape();
-    const cases = [
-      [{}, 'missing_token'],
-      [{ token: '' }, 'missing_token'],
-      [{ token: 42 }, 'missing_token'],
-      [{ token: 'not.a.jwt' }, 'invalid_token'],
-      [{ token: signJwt({ sub: 'a', role: 'customer' }, { secret: 'wrong' }) }, 'invalid_token'],
-      [{ token: signJwt({ sub: 'a', role: 'customer' }, { alg: 'none' }) }, 'invalid_token'],
-      [{ token: signJwt({ sub: 'a', role: 'admin' }, { secret: SECRET }) }, 'invalid_token'],
-      [{ token: signJwt({ sub: 'a', role: 'customer', exp: nowSeconds() - 3600 }, { secret: SECRET }) }, 'token_expired'],
-    ];
+    const cases = refusedTokens(SECRET);
     for (const [auth, code] of cases) {
       const err = await refusal(server.url, auth);
       assert.equal(err.message, 'unauthorized', JSON.stringify(auth));

@@ -20,6 +20,21 @@ export function signJwt(claims, { alg = 'HS256', secret, privateKey } = {}) {
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+// Handshake `auth` values an inbox server with this HS256 secret must refuse, each with the
+// CONNECT_ERROR data.code it answers (docs/events.md, "Refused handshakes").
+export function refusedTokens(secret) {
+  return [
+    [{}, 'missing_token'],
+    [{ token: '' }, 'missing_token'],
+    [{ token: 42 }, 'missing_token'],
+    [{ token: 'not.a.jwt' }, 'invalid_token'],
+    [{ token: signJwt({ sub: 'a', role: 'customer' }, { secret: 'wrong' }) }, 'invalid_token'],
+    [{ token: signJwt({ sub: 'a', role: 'customer' }, { alg: 'none' }) }, 'invalid_token'],
+    [{ token: signJwt({ sub: 'a', role: 'admin' }, { secret }) }, 'invalid_token'],
+    [{ token: signJwt({ sub: 'a', role: 'customer', exp: nowSeconds() - 3600 }, { secret }) }, 'token_expired'],
+  ];
+}
+
 // A token printed by the binary's own `token` command.
 export function ringcastToken(secret, sub, role, extra = []) {
   const r = spawnSync(binaryPath(), ['token', '--sub', sub, '--role', role, '--jwt-secret', secret, ...extra], {
