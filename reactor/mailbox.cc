@@ -33,6 +33,27 @@ void mailbox_mesh::wake(unsigned shard) noexcept {
   [[maybe_unused]] auto n = ::write(peers_[shard].wake_fd, &one, sizeof one);
 }
 
+void mailbox_mesh::post_from_thread(unsigned shard, shard_task t) {
+  auto& p = peers_[shard];
+  {
+    std::lock_guard lock(p.thread_posts_lock);
+    p.thread_posts.push_back(std::move(t));
+    p.has_thread_posts.store(true, std::memory_order_release);
+  }
+  // The eventfd read is always armed on the shard: the write ends its wait, or its next one.
+  wake(shard);
+}
+
+std::deque<shard_task> mailbox_mesh::take_thread_posts(unsigned shard) {
+  auto& p = peers_[shard];
+  std::deque<shard_task> out;
+  if (!p.has_thread_posts.load(std::memory_order_acquire)) return out;
+  std::lock_guard lock(p.thread_posts_lock);
+  out.swap(p.thread_posts);
+  p.has_thread_posts.store(false, std::memory_order_relaxed);
+  return out;
+}
+
 mailbox_port::mailbox_port(mailbox_mesh& mesh, unsigned self, std::size_t overflow_limit)
     : mesh_(mesh), self_(self), deferred_(mesh.shards()), pushed_(mesh.shards(), 0), overflow_limit_(overflow_limit) {}
 

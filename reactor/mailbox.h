@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "reactor/spsc_ring.h"
@@ -29,6 +30,13 @@ class mailbox_mesh {
   // Thread-safe: sets the shard's stop flag and wakes it.
   void request_stop(unsigned shard) noexcept;
   void wake(unsigned shard) noexcept;
+  // Thread-safe, for threads that are not shards (AI workers, blocking I/O): runs t on `shard`
+  // in a later loop iteration, waking it. Unbounded: the caller bounds how much it hands back
+  // (one result per job it took). Tasks still queued when the shard has exited are destroyed
+  // unrun with the mesh.
+  void post_from_thread(unsigned shard, shard_task t);
+  // The shard's own thread: takes what other threads posted, oldest first.
+  std::deque<shard_task> take_thread_posts(unsigned shard);
 
   unsigned shards() const noexcept { return shards_; }
   spsc_ring<shard_task>& ring(unsigned from, unsigned to) noexcept { return *rings_[from * shards_ + to]; }
@@ -40,6 +48,9 @@ class mailbox_mesh {
     std::atomic<int> ring_fd{-1};  // the receiver's io_uring fd, target of MSG_RING wake-ups
     std::atomic<bool> stop_requested{false};
     int wake_fd = -1;              // eventfd: wakes the shard from any thread
+    std::mutex thread_posts_lock;
+    std::deque<shard_task> thread_posts;  // from non-shard threads
+    std::atomic<bool> has_thread_posts{false};
   };
   peer_state& peer(unsigned shard) noexcept { return peers_[shard]; }
 

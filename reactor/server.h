@@ -45,6 +45,9 @@ class server {
   // Sum of one counter over all shards.
   std::uint64_t total(shard_stats::counter shard_stats::*field) const noexcept;
   std::uint64_t total_closed(close_reason why) const noexcept;
+  // Thread-safe, for threads that are not shards (see mailbox_mesh::post_from_thread). Valid
+  // from construction until this server is destroyed; stop such threads before that.
+  void post_from_thread(unsigned shard, shard_task t) { mesh_->post_from_thread(shard, std::move(t)); }
   // The io_uring set-up mode shard 0 got (for the start-up log).
   std::string ring_mode() const { return ring_mode_; }
 

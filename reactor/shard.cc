@@ -156,6 +156,9 @@ void shard::on_cqe(const io_uring_cqe& cqe) {
       break;
     case op_kind::wake_read:
       wake_armed_ = false;
+      // Posts from other threads that drain_mailbox missed (they came after it, with this wake-up)
+      // run at the end of this iteration, so the shard does not go back to sleep on them.
+      for (auto& t : mesh_.take_thread_posts(id_)) local_tasks_.push_back(std::move(t));
       if (!stopping_ || !finished()) arm_wake_read();
       break;
     case op_kind::poll:
@@ -259,6 +262,7 @@ void shard::drain_mailbox() {
     stats_.bump(stats_.mailbox_received);
     t(*this);
   }, mailbox_batch);
+  for (auto& t : mesh_.take_thread_posts(id_)) t(*this);
 }
 
 void shard::end_of_iteration() {

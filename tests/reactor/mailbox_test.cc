@@ -118,6 +118,55 @@ TEST(reactor_mailbox, sleeping_shard_is_woken_by_a_message) {
   EXPECT_LT(worst_us.load(), 100'000) << "a sleeping shard was not woken by the message";
 }
 
+// Threads that are not shards (the AI workers) hand results to a shard with post_from_thread:
+// every task runs once, on that shard's thread, in each thread's order, and a sleeping shard is
+// woken by it (each round trip below is far quicker than the shard's half-second sleep).
+TEST(reactor_mailbox, posts_from_other_threads_run_once_on_the_shard_in_order_and_wake_it) {
+  using clock = std::chrono::steady_clock;
+  constexpr unsigned threads = 3;
+  constexpr std::uint64_t per_thread = 100'000;
+  constexpr int paced = 30;
+  server_config cfg;
+  cfg.address = "127.0.0.1";
+  cfg.port = 0;
+  cfg.shards = 2;
+  std::vector<std::uint64_t> next(threads, 0);  // touched by shard 1's thread only
+  std::atomic<std::uint64_t> out_of_order{0}, wrong_shard{0}, worst_us{0};
+  test::waitable_count ran;
+  server srv(cfg, [](shard&) { return std::make_unique<silent_app>(); });
+  srv.start();
+  std::vector<std::thread> producers;
+  for (unsigned p = 0; p < threads; ++p)
+    producers.emplace_back([&, p] {
+      for (std::uint64_t seq = 0; seq < per_thread; ++seq)
+        srv.post_from_thread(1, [&, p, seq](shard& s) {
+          if (s.id() != 1 || shard::current() != &s) wrong_shard.fetch_add(1);
+          if (next[p] != seq) out_of_order.fetch_add(1);
+          next[p] = seq + 1;
+          ran.add();
+        });
+    });
+  for (auto& t : producers) t.join();
+  EXPECT_TRUE(ran.wait_at_least(threads * per_thread, std::chrono::seconds(60)));
+  // Paced: one post at a time into an idle shard, each waited for before the next.
+  for (int i = 0; i < paced; ++i) {
+    const auto before = ran.value();
+    const auto sent = clock::now();
+    srv.post_from_thread(1, [&, sent](shard&) {
+      const auto us = std::uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - sent).count());
+      if (us > worst_us.load()) worst_us.store(us);
+      ran.add();
+    });
+    ASSERT_TRUE(ran.wait_at_least(before + 1, std::chrono::seconds(10)));
+  }
+  srv.stop();
+  srv.join();
+  EXPECT_EQ(ran.value(), threads * per_thread + paced);
+  EXPECT_EQ(out_of_order.load(), 0u);
+  EXPECT_EQ(wrong_shard.load(), 0u);
+  EXPECT_LT(worst_us.load(), 100'000u) << "a sleeping shard was not woken by a post from another thread";
+}
+
 // A receiver that does not drain its ring: its senders keep at most mailbox_overflow_limit
 // messages for it, refuse the rest (post returns false, counted), and still keep every guaranteed
 // message. Once it drains, exactly what was accepted arrives, in order.
