@@ -89,7 +89,7 @@ void batch_writer::send_batch() {
   stats_->rows += items.size();
   if (items.size() > stats_->largest_batch) stats_->largest_batch.set(items.size());
   pg_unit unit;
-  unit.statements = sequenced_batch(rows);
+  unit.statements = sequenced_batch(rows, opts_.ai_deadline);
   unit.transaction = true;
   unit.done = [this, items = std::move(items)](pg_outcome& o) mutable { on_outcome(items, o); };
   pg_.submit(std::move(unit));

@@ -76,6 +76,8 @@ class batch_writer {
     // keeps memory in check when messages are large.
     std::size_t max_backlog_bytes = std::size_t{64} << 20;
     std::size_t max_in_flight = 2;  // pipelined batches
+    // The deadline_at of the AI jobs created with customer messages (sequenced_batch).
+    std::chrono::milliseconds ai_deadline{5500};
   };
   using done_fn = reactor::unique_function<void(const persist_result&)>;
 

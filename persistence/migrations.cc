@@ -186,11 +186,39 @@ ALTER TABLE read_receipts ADD CONSTRAINT read_receipts_delivered_covers_read
   CHECK (last_delivered_seq >= last_read_seq);
 )sql";
 
+// Version 5: the AI auto-responder at work. A job's outcome and response time (commit of the
+// customer's message to the reply's commit); a conversation's escalation is requires_human plus
+// escalation_reason (version 1). The knowledge base of the builtin backend, one entry per
+// (language, question), so a file loaded at every start updates its entries in place.
+constexpr const char* ai_sql = R"sql(
+ALTER TABLE ai_jobs ADD COLUMN outcome text
+  CHECK (outcome IN ('answered', 'escalated', 'fallback', 'failed', 'cancelled'));
+ALTER TABLE ai_jobs ADD COLUMN response_ms integer CHECK (response_ms >= 0);
+CREATE UNIQUE INDEX ai_jobs_by_message ON ai_jobs (message_id);
+-- Taken up again at start: the jobs a crash left open.
+CREATE INDEX ai_jobs_open ON ai_jobs (id) WHERE status IN ('pending', 'processing');
+-- The background clean-up of finished jobs.
+CREATE INDEX ai_jobs_finished ON ai_jobs (completed_at) WHERE status IN ('completed', 'failed');
+
+CREATE TABLE knowledge_entries (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  question   text NOT NULL,
+  answer     text NOT NULL,
+  intent     text,
+  keywords   text[] NOT NULL DEFAULT '{}',
+  language   text NOT NULL DEFAULT 'en',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (language, question)
+);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, "inbox: customers, staff users, conversations, messages", inbox_sql},
     {2, "read receipts, delivery status, presence", receipts_sql},
     {3, "ai jobs, metrics", ai_jobs_sql},
     {4, "inbox api: identities by JWT sub, subjects, activity, delivered watermarks", inbox_api_sql},
+    {5, "ai: job outcomes, knowledge base", ai_sql},
 };
 
 struct result_deleter {

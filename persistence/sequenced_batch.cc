@@ -24,13 +24,17 @@ constexpr const char* create_conversations_sql =
 constexpr const char* insert_sql = R"sql(
 WITH input AS (
   SELECT t.ord, coalesce(t.conversation_id, c.id) AS conversation_id, t.sender_type, t.sender_id,
-         t.client_message_id, t.content, t.sender_name, t.attachments,
+         t.client_message_id, t.content, t.sender_name, t.attachments, t.wants_ai, t.urgent, t.confidence, t.intent,
+         t.processing_time_ms, t.job_id, t.job_outcome, t.response_ms,
          row_number() OVER (PARTITION BY t.sender_type, t.sender_id, t.client_message_id ORDER BY t.ord) > 1
            AS later_copy
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::jsonb[])
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::jsonb[],
+              $9::boolean[], $10::boolean[], $11::real[], $12::text[], $13::integer[], $14::bigint[], $15::text[],
+              $16::integer[])
          WITH ORDINALITY
          AS t(external_key, sender_type, sender_id, client_message_id, content, conversation_id, sender_name,
-              attachments, ord)
+              attachments, wants_ai, urgent, confidence, intent, processing_time_ms, job_id, job_outcome,
+              response_ms, ord)
   LEFT JOIN conversations c ON c.external_key = t.external_key
 ),
 firsts AS (
@@ -55,11 +59,28 @@ bumped AS (
 ),
 inserted AS (
   INSERT INTO messages (conversation_id, seq, sender_type, sender_id, client_message_id, content, sender_name,
-                        attachments)
+                        attachments, confidence, intent, processing_time_ms)
   SELECT f.conversation_id, coalesce(b.base, 0) + f.n, f.sender_type, f.sender_id, f.client_message_id, f.content,
-         f.sender_name, f.attachments
+         f.sender_name, f.attachments, f.confidence, f.intent, f.processing_time_ms
   FROM fresh f LEFT JOIN bumped b ON b.id = f.conversation_id
   RETURNING id, seq, created_at, conversation_id, sender_type, sender_id, client_message_id
+),
+jobs AS (
+  INSERT INTO ai_jobs (conversation_id, message_id, priority, deadline_at)
+  SELECT m.conversation_id, m.id, CASE WHEN f.urgent THEN 1 ELSE c.priority END,
+         now() + $17::integer * interval '1 millisecond'
+  FROM inserted m
+  JOIN fresh f ON f.sender_type = m.sender_type AND f.sender_id = m.sender_id
+              AND f.client_message_id = m.client_message_id
+  JOIN conversations c ON c.id = m.conversation_id
+  WHERE f.wants_ai AND c.external_key IS NULL AND c.assigned_staff_id IS NULL AND NOT c.requires_human
+  RETURNING id, message_id, priority
+),
+finished AS (
+  UPDATE ai_jobs j SET status = CASE WHEN f.job_outcome = 'failed' THEN 'failed' ELSE 'completed' END,
+         outcome = f.job_outcome, response_ms = f.response_ms, completed_at = now(), updated_at = now()
+  FROM fresh f
+  WHERE j.id = f.job_id AND j.status IN ('pending', 'processing')
 ),
 answers AS (
   SELECT inserted.*, false AS duplicate FROM inserted
@@ -67,9 +88,10 @@ answers AS (
   SELECT existing.*, true FROM existing
 )
 SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy,
-       a.conversation_id <> i.conversation_id
+       a.conversation_id <> i.conversation_id, CASE WHEN i.later_copy THEN NULL ELSE j.id END, j.priority
 FROM input i JOIN answers a
   ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
+LEFT JOIN jobs j ON j.message_id = a.id AND NOT a.duplicate
 ORDER BY i.ord
 )sql";
 
@@ -86,9 +108,27 @@ std::string_view validate(const persist_row& row) noexcept {
   return {};
 }
 
-std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows) {
-  array_literal keys, types, senders, client_ids, contents, ids, names, attachments;
+std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std::chrono::milliseconds ai_deadline) {
+  array_literal keys, types, senders, client_ids, contents, ids, names, attachments, wants_ai, urgent, confidence,
+      intent, processing, job, outcome, response;
   for (const auto& r : rows) {
+    wants_ai.text(r.wants_ai ? "t" : "f");
+    urgent.text(r.urgent ? "t" : "f");
+    if (r.ai) {
+      confidence.real(r.ai->confidence);
+      intent.text(std::string_view(r.ai->intent));
+      processing.integer(std::int64_t(r.ai->processing_time_ms));
+      job.integer(r.ai->job_id ? std::optional<std::int64_t>(r.ai->job_id) : std::nullopt);
+      outcome.text(std::string_view(r.ai->outcome));
+      response.integer(std::int64_t(r.ai->response_ms));
+    } else {
+      confidence.null();
+      intent.null();
+      processing.null();
+      job.null();
+      outcome.null();
+      response.null();
+    }
     if (r.key == conversation_key::id) {
       keys.null();
       ids.text(std::string_view(r.conversation));
@@ -108,18 +148,25 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows) {
   out.push_back({create_conversations_sql, {key_array}});
   out.push_back({insert_sql,
                  {std::move(key_array), types.take(), senders.take(), client_ids.take(), contents.take(), ids.take(),
-                  names.take(), attachments.take()}});
+                  names.take(), attachments.take(), wants_ai.take(), urgent.take(), confidence.take(), intent.take(),
+                  processing.take(), job.take(), outcome.take(), response.take(),
+                  std::to_string(ai_deadline.count())}});
   return out;
 }
 
 std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows) {
-  if (!fields::has_shape(res, 5) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
+  if (!fields::has_shape(res, 7) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
   std::vector<persist_answer> out(rows);
   for (int i = 0; i < int(rows); ++i) {
     auto& a = out[std::size_t(i)];
     if (!fields::get(res, i, 0, a.id) || !fields::get(res, i, 1, a.seq) || !fields::get(res, i, 2, a.created_at_us) ||
         !fields::get(res, i, 3, a.duplicate) || !fields::get(res, i, 4, a.conflict))
       return std::nullopt;
+    std::optional<std::int64_t> job;
+    std::optional<int> priority;
+    if (!fields::get(res, i, 5, job) || !fields::get(res, i, 6, priority)) return std::nullopt;
+    a.ai_job = job.value_or(0);
+    a.ai_priority = priority.value_or(0);
   }
   return out;
 }

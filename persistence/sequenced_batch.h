@@ -6,6 +6,7 @@
 // a broker restarts between a commit and its ack.
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,6 +25,17 @@ enum class conversation_key : std::uint8_t {
   id,            // the conversation's uuid (the inbox); it must exist, or the row fails (23503)
 };
 
+// What an AI reply carries beyond an ordinary message, and the job it completes (in the same
+// transaction that stores it, so a job is finished exactly when its reply exists).
+struct ai_reply {
+  float confidence = 0;
+  std::string intent;
+  std::int32_t processing_time_ms = 0;
+  std::int64_t job_id = 0;
+  std::string outcome;  // answered | escalated | fallback | failed
+  std::int32_t response_ms = 0;  // the customer's commit to this reply's submit
+};
+
 struct persist_row {
   std::string conversation;  // per `key`
   std::string sender_type;   // customer | staff | ai | system
@@ -34,6 +46,12 @@ struct persist_row {
   std::optional<std::string> attachments_json;  // one JSON value (stored as jsonb); valid JSON
                                                 // without \u0000, which jsonb refuses
   conversation_key key = conversation_key::external_key;
+  // A customer's message that the AI should answer: an ai_jobs row is created with it when its
+  // conversation (by id) has no assigned staff and does not require a human. `urgent` makes the
+  // job's priority 1 instead of the conversation's.
+  bool wants_ai = false;
+  bool urgent = false;
+  std::optional<ai_reply> ai;  // sender_type "ai" only
 };
 
 struct persist_answer {
@@ -44,6 +62,9 @@ struct persist_answer {
   // The sender's client message id is already taken in another conversation: nothing was stored,
   // and id/seq/created_at name that other row (the caller must not hand them to the client).
   bool conflict = false;
+  // The AI job created with this message (wants_ai and the conversation had no human), or 0.
+  std::int64_t ai_job = 0;
+  int ai_priority = 0;
 };
 
 // The longest conversation, sender_id and client_message_id validate() accepts: they are keys of
@@ -63,7 +84,10 @@ std::string_view validate(const persist_row& row) noexcept;
 
 // Two statements for one transaction: create the conversations first seen (by external key), then
 // store the rows, moving each conversation's last_seq and last_message_at.
-std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows);
+// A new AI job's deadline_at is now() + ai_deadline (only read at restart: the running broker
+// keeps its own timer).
+std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows,
+                                          std::chrono::milliseconds ai_deadline = std::chrono::milliseconds(5500));
 
 // One answer per row, in row order; nullopt if the result does not have that shape. A row whose
 // client id came earlier in the same batch gets that row's answer with duplicate = true (and

@@ -1,0 +1,115 @@
+// AI jobs are created and finished by the group-commit statements themselves: a customer's
+// message that wants an answer gets a job in the transaction that stores it (only when its
+// conversation has no human), and the AI's reply finishes its job in the transaction that stores
+// the reply. So a job exists exactly when its message does, and is finished exactly when its
+// reply exists, whatever crashes in between.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "persistence/inbox_conversations.h"
+#include "tests/persistence/pg_test_support.h"
+
+namespace ringcast::persistence {
+namespace {
+
+using test::exec_ok;
+using test::scalar;
+using test::store_ok;
+
+std::string new_conversation(PGconn* c, const std::string& customer = "cust") {
+  auto r = test::run(c, create_conversation(customer, std::nullopt, "website", std::nullopt));
+  EXPECT_TRUE(test::ok(r)) << test::error_of(r);
+  return PQgetvalue(r.get(), 0, 0);
+}
+
+persist_row customer_message(const std::string& conversation, const std::string& client_id, bool urgent = false) {
+  persist_row r{conversation, "customer", "cust", client_id, "where is my order?"};
+  r.key = conversation_key::id;
+  r.wants_ai = true;
+  r.urgent = urgent;
+  return r;
+}
+
+persist_row ai_message(const std::string& conversation, std::int64_t job, const std::string& outcome) {
+  persist_row r{conversation, "ai", "assistant", "ai-job-" + std::to_string(job), "It ships tomorrow."};
+  r.key = conversation_key::id;
+  r.ai = ai_reply{0.875f, "shipping", 42, job, outcome, 1200};
+  return r;
+}
+
+TEST(ai_jobs, a_customer_message_in_a_conversation_without_a_human_creates_one_job) {
+  auto c = test::fresh_migrated_connection();
+  const auto conv = new_conversation(c.get());
+  auto answers = store_ok(c.get(), std::vector<persist_row>{customer_message(conv, "m1")});
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_GT(answers[0].ai_job, 0);
+  EXPECT_EQ(answers[0].ai_priority, 3);  // the conversation's
+  EXPECT_EQ(scalar(c.get(), "SELECT status || ',' || priority || ',' || (message_id = '" + answers[0].id +
+                                "')::text || ',' || (deadline_at > now())::text FROM ai_jobs"),
+            "pending,3,true,true");
+  // The retry of the same send is the same message: no second job, and its answer names none.
+  auto again = store_ok(c.get(), std::vector<persist_row>{customer_message(conv, "m1")});
+  EXPECT_TRUE(again[0].duplicate);
+  EXPECT_EQ(again[0].ai_job, 0);
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM ai_jobs"), "1");
+}
+
+TEST(ai_jobs, urgent_messages_get_priority_one) {
+  auto c = test::fresh_migrated_connection();
+  const auto conv = new_conversation(c.get());
+  auto answers = store_ok(c.get(), std::vector<persist_row>{customer_message(conv, "u1", true)});
+  EXPECT_EQ(answers[0].ai_priority, 1);
+  EXPECT_EQ(scalar(c.get(), "SELECT priority FROM ai_jobs"), "1");
+}
+
+TEST(ai_jobs, no_job_when_staff_is_assigned_a_human_is_required_or_nobody_asked) {
+  auto c = test::fresh_migrated_connection();
+  const auto assigned = new_conversation(c.get(), "a");
+  const auto escalated = new_conversation(c.get(), "b");
+  const auto plain = new_conversation(c.get(), "c");
+  conversation_change assign;
+  assign.assigned_staff = std::optional<std::string>("agent-1");
+  ASSERT_TRUE(test::ok(test::run(c.get(), update_conversation(assigned, assign))));
+  exec_ok(c.get(), "UPDATE conversations SET requires_human = true WHERE id = '" + escalated + "'");
+  auto staff = customer_message(plain, "s1");
+  staff.sender_type = "staff";
+  staff.wants_ai = false;
+  auto answers = store_ok(c.get(), std::vector<persist_row>{customer_message(assigned, "x1"),
+                                                            customer_message(escalated, "x2"), staff});
+  for (const auto& a : answers) EXPECT_EQ(a.ai_job, 0);
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM ai_jobs"), "0");
+}
+
+TEST(ai_jobs, the_reply_finishes_its_job_in_the_same_transaction_and_keeps_its_ai_fields) {
+  auto c = test::fresh_migrated_connection();
+  const auto conv = new_conversation(c.get());
+  const auto job = store_ok(c.get(), std::vector<persist_row>{customer_message(conv, "m1")})[0].ai_job;
+  ASSERT_GT(job, 0);
+  auto reply = store_ok(c.get(), std::vector<persist_row>{ai_message(conv, job, "answered")});
+  EXPECT_EQ(reply[0].seq, 2);
+  EXPECT_EQ(reply[0].ai_job, 0);  // an AI message never asks for another answer
+  EXPECT_EQ(scalar(c.get(), "SELECT status || ',' || outcome || ',' || response_ms || ',' ||"
+                            " (completed_at IS NOT NULL)::text FROM ai_jobs"),
+            "completed,answered,1200,true");
+  EXPECT_EQ(scalar(c.get(), "SELECT confidence || ',' || intent || ',' || processing_time_ms FROM messages"
+                            " WHERE sender_type = 'ai'"),
+            "0.875,shipping,42");
+  // Answering the same job again (a retry after a crash) stores nothing and changes nothing.
+  auto twice = store_ok(c.get(), std::vector<persist_row>{ai_message(conv, job, "fallback")});
+  EXPECT_TRUE(twice[0].duplicate);
+  EXPECT_EQ(scalar(c.get(), "SELECT outcome FROM ai_jobs"), "answered");
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM messages WHERE sender_type = 'ai'"), "1");
+}
+
+TEST(ai_jobs, a_failed_job_is_marked_failed) {
+  auto c = test::fresh_migrated_connection();
+  const auto conv = new_conversation(c.get());
+  const auto job = store_ok(c.get(), std::vector<persist_row>{customer_message(conv, "m1")})[0].ai_job;
+  store_ok(c.get(), std::vector<persist_row>{ai_message(conv, job, "failed")});
+  EXPECT_EQ(scalar(c.get(), "SELECT status || ',' || outcome FROM ai_jobs"), "failed,failed");
+}
+
+}  // namespace
+}  // namespace ringcast::persistence
