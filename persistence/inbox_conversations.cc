@@ -12,8 +12,8 @@ namespace {
 // The conversation object, from `c` (conversations), `cu` (customers) and the staff sub `staff`.
 #define RINGCAST_CONVERSATION_COLUMNS(staff)                                                         \
   "c.id, cu.external_id, c.channel, c.status, c.priority, " staff ", c.requires_human, c.last_seq, " \
-  RINGCAST_EPOCH_US("c.last_message_at") ", " RINGCAST_EPOCH_US("c.created_at") ", c.subject"
-constexpr int conversation_columns = 11;
+  RINGCAST_EPOCH_US("c.last_message_at") ", " RINGCAST_EPOCH_US("c.created_at") ", c.subject, c.escalation_reason"
+constexpr int conversation_columns = 12;
 
 // DO UPDATE so the row comes back even when another broker created the customer a moment ago; the
 // name follows the newest token that carries one.
@@ -47,6 +47,9 @@ constexpr const char* update_sql =
     " UPDATE conversations c SET status = coalesce($2::text, c.status),"
     "   priority = coalesce($3::smallint, c.priority),"
     "   assigned_staff_id = CASE WHEN $4::boolean THEN (SELECT id FROM staff) ELSE c.assigned_staff_id END,"
+    "   requires_human = coalesce($6::boolean, c.requires_human),"
+    "   escalation_reason = CASE WHEN $6::boolean THEN c.escalation_reason WHEN NOT $6::boolean THEN NULL"
+    "                       ELSE c.escalation_reason END,"
     "   updated_at = now()"
     " WHERE c.id = $1::uuid RETURNING c.*)"
     " SELECT " RINGCAST_CONVERSATION_COLUMNS("CASE WHEN $4::boolean THEN $5::text ELSE s.external_id END")
@@ -78,6 +81,17 @@ constexpr const char* list_sql =
     "    (c.activity_at = 'epoch'::timestamptz + $7::bigint * interval '1 microsecond' AND c.id > $8::uuid))))"
     " ORDER BY c.priority, c.activity_at DESC, c.id LIMIT $5::integer";
 
+// The AI hands the conversation to a human: requires_human with the reason and the answer's
+// confidence, one step more urgent (never past 1).
+constexpr const char* escalate_sql =
+    "WITH changed AS ("
+    " UPDATE conversations c SET requires_human = true, escalation_reason = $2::text,"
+    "   ai_confidence = $3::real, priority = greatest(1, c.priority - 1), updated_at = now()"
+    " WHERE c.id = $1::uuid RETURNING c.*)"
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("s.external_id")
+    " FROM changed c LEFT JOIN customers cu ON cu.id = c.customer_id"
+    " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id";
+
 #undef RINGCAST_CONVERSATION_COLUMNS
 #undef RINGCAST_EPOCH_US
 
@@ -88,7 +102,8 @@ bool parse_conversation_row(const PGresult* res, int i, inbox_conversation& c) {
          fields::get(res, i, 3, c.status) && fields::get(res, i, 4, c.priority) &&
          fields::get(res, i, 5, c.assigned_staff_id) && fields::get(res, i, 6, c.requires_human) &&
          fields::get(res, i, 7, c.last_seq) && fields::get(res, i, 8, c.last_message_at_us) &&
-         fields::get(res, i, 9, c.created_at_us) && fields::get(res, i, 10, c.subject);
+         fields::get(res, i, 9, c.created_at_us) && fields::get(res, i, 10, c.subject) &&
+         fields::get(res, i, 11, c.escalation_reason);
 }
 
 std::optional<std::string> opt(std::optional<int> v) {
@@ -119,7 +134,14 @@ query update_conversation(std::string_view conversation_id, const conversation_c
   const bool assign = change.assigned_staff.has_value();
   return {update_sql,
           {{std::string(conversation_id), change.status, opt(change.priority), std::string(assign ? "t" : "f"),
-            assign ? *change.assigned_staff : std::nullopt}}};
+            assign ? *change.assigned_staff : std::nullopt,
+            change.requires_human ? std::optional<std::string>(*change.requires_human ? "t" : "f") : std::nullopt}}};
+}
+
+query escalate_conversation(std::string_view conversation_id, std::string_view reason, std::optional<float> confidence) {
+  return {escalate_sql,
+          {{std::string(conversation_id), std::string(reason),
+            confidence ? std::optional<std::string>(std::to_string(*confidence)) : std::nullopt}}};
 }
 
 std::optional<std::vector<inbox_conversation>> parse_inbox_conversations(const PGresult* res) {

@@ -39,6 +39,8 @@ struct inbox_conversation {
   std::optional<std::int64_t> last_message_at_us;
   std::int64_t created_at_us = 0;
   std::optional<std::string> subject;
+  // Why the AI handed it to a human (low_confidence, complaint, customer_request, ai_timeout, ...).
+  std::optional<std::string> escalation_reason;
   // Lists only (conversation_page): messages from others above the viewer's read mark.
   std::int64_t unread = 0;
 };
@@ -57,10 +59,16 @@ struct conversation_change {
   std::optional<int> priority;
   // Set: assign to this staff sub (created on first sight), or unassign when the inner is empty.
   std::optional<std::optional<std::string>> assigned_staff;
+  // Set: requires a human or not; false also clears the escalation reason (the AI may answer again).
+  std::optional<bool> requires_human;
 };
 // Applies the change: one row (the conversation afterwards), or none when there is no such
 // conversation.
 query update_conversation(std::string_view conversation_id, const conversation_change& change);
+
+// The AI hands the conversation to a human: requires_human, the reason, the answer's confidence,
+// priority one step more urgent. One row (the conversation afterwards), or none.
+query escalate_conversation(std::string_view conversation_id, std::string_view reason, std::optional<float> confidence);
 
 // The rows of create_conversation, get_conversation and update_conversation; nullopt when the
 // result is not that shape (a failed statement included).

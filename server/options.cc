@@ -1,6 +1,7 @@
 #include "server/options.h"
 
 #include "broker/engineio/random_ids.h"
+#include "broker/inbox/word_match.h"
 
 #include <charconv>
 #include <chrono>
@@ -114,6 +115,77 @@ const std::vector<option_spec>& specs() {
          o.jwt.audience = v;
          return true;
        }},
+      {"ai-backend", "RINGCAST_AI_BACKEND", "NAME",
+       "inbox: who answers customers: builtin (default; the knowledge base, no network), openai (an "
+       "OpenAI-compatible endpoint, --ai-url) or off",
+       [](options& o, std::string_view v) {
+         o.ai.backend = v;
+         return v == "builtin" || v == "openai" || v == "off";
+       }},
+      {"ai-concurrency", "RINGCAST_AI_CONCURRENCY", "N", "inbox: AI answers generated at once, on worker threads (default 3)",
+       [](options& o, std::string_view v) { return parse_number<unsigned>(v, o.ai.concurrency, 1, 256); }},
+      {"ai-deadline-ms", "RINGCAST_AI_DEADLINE_MS", "MS",
+       "inbox: a customer message gets the AI's reply or the fallback within this time of its commit (default 5500)",
+       [](options& o, std::string_view v) { return parse_ms(v, o.ai.deadline); }},
+      {"ai-fallback-text", "RINGCAST_AI_FALLBACK_TEXT", "TEXT", "inbox: sent when the AI has no answer in time",
+       [](options& o, std::string_view v) {
+         o.ai.fallback_text = v;
+         return !v.empty();
+       }},
+      {"ai-handover-text", "RINGCAST_AI_HANDOVER_TEXT", "TEXT", "inbox: sent when the AI hands the conversation to staff",
+       [](options& o, std::string_view v) {
+         o.ai.handover_text = v;
+         return !v.empty();
+       }},
+      {"ai-min-confidence", "RINGCAST_AI_MIN_CONFIDENCE", "X",
+       "inbox: answers below this confidence (0 to 1) go to staff instead (default 0.7)",
+       [](options& o, std::string_view v) {
+         std::string text(v);
+         char* end = nullptr;
+         const double x = std::strtod(text.c_str(), &end);
+         if (text.empty() || end != text.c_str() + text.size() || !(x >= 0 && x <= 1)) return false;
+         o.ai.min_confidence = x;
+         return true;
+       }},
+      {"ai-max-attempts", "RINGCAST_AI_MAX_ATTEMPTS", "N", "inbox: backend calls per message while time remains (default 3)",
+       [](options& o, std::string_view v) { return parse_number<unsigned>(v, o.ai.retry.max_attempts, 1, 10); }},
+      {"ai-human-words", "RINGCAST_AI_HUMAN_WORDS", "LIST",
+       "inbox: comma-separated words and phrases by which a customer asks for a person (replaces the default list)",
+       [](options& o, std::string_view v) {
+         o.ai.human_words = broker::inbox::split_phrases(v);
+         return !o.ai.human_words.empty();
+       }},
+      {"ai-urgent-words", "RINGCAST_AI_URGENT_WORDS", "LIST",
+       "inbox: comma-separated words that make a message's AI job priority 1 (replaces the default list)",
+       [](options& o, std::string_view v) {
+         o.ai.urgent_words = broker::inbox::split_phrases(v);
+         return !o.ai.urgent_words.empty();
+       }},
+      {"ai-knowledge", "RINGCAST_AI_KNOWLEDGE", "FILE",
+       "inbox: JSON array of {question, answer, intent?, keywords?, language?} added to the knowledge base at start",
+       [](options& o, std::string_view v) {
+         o.ai.knowledge_file = v;
+         return !v.empty();
+       }},
+      {"ai-url", "RINGCAST_AI_URL", "URL", "inbox, --ai-backend openai: the chat-completions URL",
+       [](options& o, std::string_view v) {
+         o.ai.url = v;
+         return v.substr(0, 7) == "http://" || v.substr(0, 8) == "https://";
+       }},
+      {"ai-model", "RINGCAST_AI_MODEL", "NAME", "inbox, --ai-backend openai: the model (default gpt-4o-mini)",
+       [](options& o, std::string_view v) {
+         o.ai.model = v;
+         return !v.empty();
+       }},
+      {"ai-api-key", "RINGCAST_AI_API_KEY", "KEY",
+       "inbox, --ai-backend openai: the bearer key (prefer the environment variable: flags show in ps)",
+       [](options& o, std::string_view v) {
+         o.ai.api_key = v;
+         return true;
+       }},
+      {"ai-max-queue", "RINGCAST_AI_MAX_QUEUE", "N",
+       "inbox: AI jobs waiting for a worker; past it a message gets the fallback at its deadline (default 100000)",
+       [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.ai.max_queue, 1, 10'000'000); }},
       {"log-level", "RINGCAST_LOG_LEVEL", "LEVEL", "debug, info (default), warn, error or off",
        [](options& o, std::string_view v) {
          auto level = reactor::parse_log_level(v);

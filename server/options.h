@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "broker/ai/ai_settings.h"
 #include "broker/app/broker_app.h"
 #include "reactor/log.h"
 #include "reactor/server.h"
@@ -17,6 +18,7 @@ struct options {
   bool help = false;
   reactor::log_level log_level = reactor::log_level::info;
   broker::inbox::jwt_config jwt;  // the inbox profile's token verification (made at start)
+  broker::ai::ai_settings ai;     // the inbox's AI auto-responder (made at start)
 };
 
 // Parses argv (flags win over environment variables). On a bad flag or value returns nullopt and

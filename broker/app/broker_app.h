@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "broker/ai/ai_service.h"
+#include "broker/ai/ai_shard.h"
 #include "broker/app/metrics.h"
 #include "broker/engineio/eio_server.h"
 #include "broker/http/http_connection.h"
@@ -44,6 +46,8 @@ struct app_config {
   std::string database_url;
   persistence::batch_writer::options writer;
   inbox::inbox_config inbox;
+  // The inbox's AI auto-responder (null: off). Started and stopped by whoever starts the shards.
+  std::shared_ptr<ai::ai_service> ai;
   // On stop, how long a shard keeps running to commit the writes it accepted.
   std::chrono::milliseconds db_drain_timeout{5000};
 };
@@ -79,6 +83,7 @@ class broker_app final : public reactor::shard_app, public http_service {
   std::unique_ptr<persistence::pg_connection> pg_;
   std::unique_ptr<persistence::batch_writer> writer_;
   std::unique_ptr<inbox::inbox_shard> inbox_;
+  std::unique_ptr<ai::ai_shard> ai_;
   bool ever_connected_ = false;
   reactor::timer_id drain_timer_{};
   bool drain_expired_ = false;

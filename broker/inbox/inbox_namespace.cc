@@ -6,6 +6,7 @@
 
 #include "broker/inbox/errors.h"
 #include "broker/inbox/payloads.h"
+#include "broker/inbox/word_match.h"
 #include "persistence/inbox_conversations.h"
 #include "persistence/queries.h"
 #include "persistence/watermarks.h"
@@ -462,7 +463,11 @@ class inbox_namespace final : public sio_namespace_handler {
         change.assigned_staff = std::optional<std::string>(std::string(a->as_string()));
       else bad = true;
     }
-    if (bad || !conversation) return refuse(s, ack, error_code::bad_request, "conversation:update takes {conversationId, status?, priority?, assignedStaffId?}");
+    if (const auto* h = o.if_contains("requiresHuman")) {
+      if (h->is_bool()) change.requires_human = h->as_bool();
+      else bad = true;
+    }
+    if (bad || !conversation) return refuse(s, ack, error_code::bad_request, "conversation:update takes {conversationId, status?, priority?, assignedStaffId?, requiresHuman?}");
     if (change.status && !persistence::is_conversation_status(*change.status)) return refuse(s, ack, error_code::bad_request, "unknown status");
     if (change.priority && (*change.priority < 1 || *change.priority > 5)) return refuse(s, ack, error_code::bad_request, "priority is 1 to 5");
     if (change.assigned_staff && *change.assigned_staff && !storable(**change.assigned_staff))
@@ -507,6 +512,10 @@ class inbox_namespace final : public sio_namespace_handler {
     row.client_message_id = client_id;
     row.content = content;
     row.attachments_json = std::move(attachments);
+    if (who.role == role::customer && in_.settings().ai_replies) {
+      row.wants_ai = true;
+      row.urgent = contains_any(content, in_.settings().urgent_words);
+    }
     return row;
   }
 

@@ -191,6 +191,10 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
                            {"content", row.content},
                            {"clientId", row.client_message_id}};
   if (row.sender_name) base["senderName"] = *row.sender_name;
+  if (row.ai)
+    base["ai"] = boost::json::object{{"confidence", double(row.ai->confidence)},
+                                     {"intent", row.ai->intent},
+                                     {"processingTimeMs", row.ai->processing_time_ms}};
   if (row.attachments_json) {
     boost::system::error_code ec;
     auto v = boost::json::parse(*row.attachments_json, ec);
@@ -198,11 +202,12 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
   }
   const std::string conversation = row.conversation;
   const std::string sender_type = row.sender_type, sender_id = row.sender_id;
+  const std::string content_for_ai = row.wants_ai ? row.content : std::string();
   const auto started = shard_.now();
   auto done_shared = std::make_shared<send_done_fn>(std::move(done));
   const bool accepted = writer_->submit(
       std::move(row), [this, base = std::move(base), conversation, sender_type, sender_id, sender_socket, started,
-                       done_shared, reply](const persistence::persist_result& r) mutable {
+                       done_shared, reply, content_for_ai](const persistence::persist_result& r) mutable {
         using status = persistence::persist_result::status;
         if (r.state == status::conflict || r.answer.conflict)
           return reply(std::move(*done_shared),
@@ -228,6 +233,10 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
           msg->guaranteed = true;
           fan_out(conversation, std::move(msg));
           push_unread_after(conversation, sender_type);
+          if (r.answer.ai_job && ai_hooks_.job_created)
+            ai_hooks_.job_created(committed_ai_job{r.answer.ai_job, r.answer.ai_priority, conversation, r.answer.seq,
+                                                   content_for_ai, shard_.now()});
+          if (sender_type == "staff" && ai_hooks_.human_replied) ai_hooks_.human_replied(conversation);
         }
         m["duplicate"] = false;
         reply(std::move(*done_shared), boost::json::array{std::move(m)});
@@ -313,6 +322,11 @@ void inbox_shard::typing(const std::string& conversation, const typist& who, boo
                            }
                            o.post_guaranteed(here, [done = std::move(done), wait](reactor::shard&) mutable { done(wait); });
                          });
+}
+
+void inbox_shard::assistant_typing(const std::string& conversation, const typist& who, bool typing) {
+  if (typing) typing_.start(conversation, who);
+  else typing_.stop(conversation, who.user_type, who.user_id);
 }
 
 void inbox_shard::typing_changed(const std::string& conversation, const typist& who, bool typing) {

@@ -52,6 +52,26 @@ struct inbox_settings {
   unsigned typing_per_minute = 10;
   unsigned presence_per_minute = 6;
   unsigned reads_per_minute = 60;
+  // Customer messages ask for an AI answer (an ai_jobs row in their transaction).
+  bool ai_replies = false;
+  std::vector<std::string> urgent_words;  // such a message's AI job gets priority 1
+};
+
+// A customer's message committed with an AI job, as its owner shard hands it to the AI.
+struct committed_ai_job {
+  std::int64_t job = 0;
+  int priority = 3;
+  std::string conversation;
+  std::int64_t seq = 0;
+  std::string content;
+  std::chrono::steady_clock::time_point committed;  // the owner shard's clock
+};
+
+// What the AI (which depends on the inbox) wants to hear from a conversation's owner.
+struct ai_hooks {
+  reactor::unique_function<void(committed_ai_job)> job_created;
+  // A staff message committed: the assistant must stay quiet in this conversation.
+  reactor::unique_function<void(const std::string& conversation)> human_replied;
 };
 
 class inbox_shard;
@@ -104,6 +124,11 @@ class inbox_shard final : public room_observer {
   void presence_activity(const identity& who);
   void presence_set(const identity& who, presence_status status, verdict_fn done);
 
+  // ---- owner side, for the AI ----
+  void set_ai_hooks(ai_hooks hooks) { ai_hooks_ = std::move(hooks); }
+  // The assistant starts or stops typing (no rate limit: the AI is not a client).
+  void assistant_typing(const std::string& conversation, const typist& who, bool typing);
+
   // Fans an event of `conversation` out from its owner, to the conversation's room and `also`.
   void fan_out(const std::string& conversation, std::shared_ptr<broadcast_message> msg);
 
@@ -141,6 +166,7 @@ class inbox_shard final : public room_observer {
   inbox_settings settings_;
   broker_stats& stats_;
   const inbox_shards& peers_;
+  ai_hooks ai_hooks_;
   typing_tracker typing_;
   presence_tracker presence_;
   rate_limiter typing_limit_, presence_limit_, reads_;

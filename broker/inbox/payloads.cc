@@ -48,6 +48,7 @@ boost::json::object conversation_json(const persistence::inbox_conversation& c) 
   o["lastMessageAt"] = c.last_message_at_us ? boost::json::value(iso_time(*c.last_message_at_us)) : nullptr;
   o["createdAt"] = iso_time(c.created_at_us);
   o["subject"] = optional_string(c.subject);
+  o["escalationReason"] = optional_string(c.escalation_reason);
   return o;
 }
 
@@ -66,6 +67,10 @@ boost::json::object message_json(const persistence::message_record& m) {
     if (!ec) o["attachments"] = std::move(v);
   }
   if (m.client_message_id) o["clientId"] = *m.client_message_id;
+  if (m.sender_type == persistence::sender_type::ai && m.confidence)
+    o["ai"] = boost::json::object{{"confidence", double(*m.confidence)},
+                                  {"intent", m.intent ? boost::json::value(*m.intent) : boost::json::value(nullptr)},
+                                  {"processingTimeMs", m.processing_time_ms ? *m.processing_time_ms : 0}};
   o["createdAt"] = iso_time(m.created_at_us);
   return o;
 }

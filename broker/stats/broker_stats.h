@@ -27,6 +27,23 @@ inline const char* to_string(limit_kind k) noexcept {
   return "unknown";
 }
 
+// How an AI job ended (the escalated ones got a hand-over message; fallback: the deadline passed;
+// failed: every attempt failed; cancelled: a human replied first; late: an answer that came after
+// the fallback, dropped).
+enum class ai_outcome : std::uint8_t { answered, escalated, fallback, failed, cancelled, late, count };
+inline const char* to_string(ai_outcome o) noexcept {
+  switch (o) {
+    case ai_outcome::answered: return "answered";
+    case ai_outcome::escalated: return "escalated";
+    case ai_outcome::fallback: return "fallback";
+    case ai_outcome::failed: return "failed";
+    case ai_outcome::cancelled: return "cancelled";
+    case ai_outcome::late: return "late";
+    case ai_outcome::count: break;
+  }
+  return "unknown";
+}
+
 struct broker_stats {
   using counter = reactor::shard_stats::counter;
   static void bump(counter& c, std::int64_t n = 1) noexcept {
@@ -61,6 +78,11 @@ struct broker_stats {
   counter inbox_presence_events{0};
   counter inbox_receipts{0};            // read and delivered watermarks that moved
   counter inbox_joined{0};              // gauge: conversations joined by sockets
+  // The AI auto-responder, counted on each job's owner shard.
+  latency_histogram ai_response;        // customer message commit to the reply's (or fallback's) commit
+  std::array<counter, std::size_t(ai_outcome::count)> ai_outcomes{};
+  counter ai_jobs_started{0};           // jobs handed to the queue (or resumed after a restart)
+  counter ai_queue_refused{0};          // jobs the full queue refused (they get the fallback)
 
   // Counts the refusal and tells the operator (rate-limited).
   void hit(limit_kind k) noexcept;

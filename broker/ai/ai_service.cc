@@ -1,0 +1,32 @@
+#include "broker/ai/ai_service.h"
+
+#include "broker/inbox/inbox_shard.h"
+
+namespace ringcast::broker::ai {
+
+ai_service::ai_service(ai_settings settings, std::unique_ptr<ringcast::ai::backend> backend)
+    : settings_(std::move(settings)), backend_(std::move(backend)), queue_(settings_.max_queue) {}
+
+ai_service::~ai_service() { stop(); }
+
+void ai_service::start(post_fn post) {
+  post_ = std::move(post);
+  workers_ = std::make_unique<ai_workers>(*backend_, queue_, settings_.retry, settings_.concurrency, figures_);
+}
+
+void ai_service::stop() { workers_.reset(); }
+
+void ai_service::set_open_jobs(std::vector<open_job> jobs) {
+  std::lock_guard g(open_lock_);
+  open_ = std::move(jobs);
+}
+
+std::vector<open_job> ai_service::take_open_jobs(unsigned shard, unsigned shards) {
+  std::lock_guard g(open_lock_);
+  std::vector<open_job> mine, rest;
+  for (auto& j : open_) (inbox::owner_of(j.conversation, shards) == shard ? mine : rest).push_back(std::move(j));
+  open_ = std::move(rest);
+  return mine;
+}
+
+}  // namespace ringcast::broker::ai

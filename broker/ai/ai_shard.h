@@ -1,0 +1,75 @@
+#pragma once
+// The AI's part of one shard, for the conversations this shard owns. A customer's message
+// committed with an AI job (inbox_shard's hook) becomes a ticket on the shared queue and a timer
+// at the job's due time (commit + --ai-deadline-ms). Whichever comes first settles the job:
+// - the worker's answer: stored and fanned out as the assistant's message, or, on low
+//   confidence, a complaint or a request for a person, a hand-over message plus the escalation;
+// - the timer: the fallback message, and the conversation requires a human (ai_timeout); an
+//   answer that arrives later is dropped and counted;
+// - a staff message in the conversation: the job is cancelled.
+// Each reply finishes its job in the transaction that stores it, under the client id
+// "ai-job-<id>", so no job is answered twice, not even across a crash and restart.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "broker/ai/ai_service.h"
+#include "broker/inbox/inbox_shard.h"
+#include "broker/stats/broker_stats.h"
+#include "reactor/shard.h"
+
+namespace ringcast::broker::ai {
+
+class ai_shard {
+ public:
+  ai_shard(reactor::shard& shard, inbox::inbox_shard& inbox, ai_service& service, broker_stats& stats);
+  ~ai_shard();
+  ai_shard(const ai_shard&) = delete;
+  ai_shard& operator=(const ai_shard&) = delete;
+
+  void job_created(inbox::committed_ai_job job);
+  void human_replied(const std::string& conversation);
+
+ private:
+  struct pending {
+    std::shared_ptr<job_ticket> ticket;
+    reactor::timer_id due_timer;
+    std::string conversation;
+    std::int64_t seq = 0;
+    reactor::shard::clock::time_point committed;
+  };
+  // What goes out for a settled job.
+  struct reply {
+    std::string text;
+    ai_outcome outcome = ai_outcome::answered;
+    std::optional<std::string> escalation;  // the reason, when the conversation goes to a human
+    float confidence = 0;
+    std::string intent;
+    std::int32_t processing_ms = 0;
+  };
+
+  void start(std::int64_t job, int priority, std::string conversation, std::int64_t seq, std::string content,
+             reactor::shard::clock::time_point committed, reactor::shard::clock::time_point due);
+  void on_result(std::int64_t job, job_result r);
+  void on_due(std::int64_t job);
+  std::optional<pending> settle(std::int64_t job);
+  reply decide(const ringcast::ai::answer& a, std::chrono::milliseconds took) const;
+  void send(std::int64_t job, const pending& p, reply r, unsigned tries = 0);
+  void escalate(const std::string& conversation, const std::string& reason, float confidence, unsigned tries = 0);
+  void cancel_in_database(std::int64_t job);
+  void typing(const std::string& conversation, bool on);
+  void resume_open_jobs();
+
+  reactor::shard& shard_;
+  inbox::inbox_shard& inbox_;
+  ai_service& service_;
+  broker_stats& stats_;
+  std::unordered_map<std::int64_t, pending> pending_;
+  reactor::timer_id cleanup_timer_{};
+  bool alive_ = true;
+};
+
+}  // namespace ringcast::broker::ai

@@ -1,0 +1,34 @@
+#pragma once
+// When a worker calls the backend for a job, and with how much time: attempt n starts after a
+// backoff (none for the first, then `backoff`, doubling), and only while the time left before the
+// job's due time, minus `reserve` (kept for storing and fanning out the reply), is at least
+// `min_attempt`. The backend gets the time up to due - reserve.
+#include <chrono>
+#include <optional>
+
+#include "broker/ai/backends/backend.h"
+
+namespace ringcast::broker::ai {
+
+struct retry_policy {
+  unsigned max_attempts = 3;
+  std::chrono::milliseconds backoff{100};
+  std::chrono::milliseconds reserve{300};
+  std::chrono::milliseconds min_attempt{50};
+
+  // Pause before attempt n (1-based).
+  std::chrono::milliseconds backoff_before(unsigned attempt) const noexcept {
+    if (attempt <= 1) return std::chrono::milliseconds(0);
+    return backoff * (1u << std::min(attempt - 2, 10u));
+  }
+  // The backend deadline for an attempt starting at `now`, or nullopt: no attempt n.
+  std::optional<ringcast::ai::clock::time_point> attempt_deadline(unsigned attempt, ringcast::ai::clock::time_point now,
+                                                                  ringcast::ai::clock::time_point due) const noexcept {
+    if (attempt == 0 || attempt > max_attempts) return std::nullopt;
+    const auto end = due - reserve;
+    if (end - now < min_attempt) return std::nullopt;
+    return end;
+  }
+};
+
+}  // namespace ringcast::broker::ai
