@@ -9,10 +9,8 @@
 #
 # Environment: RINGCAST_BIN, LOADGEN_BIN (default build/release/{server/ringcast,bench/ringcast-load}).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-ringcast_bin=${RINGCAST_BIN:-$root/build/release/server/ringcast}
-loadgen_bin=${LOADGEN_BIN:-$root/build/release/bench/ringcast-load}
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 runs=3
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -22,13 +20,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 load_flags=(--clients 200 --window 8 --duration 10 --warmup 2 "$@")
-for bin in "$ringcast_bin" "$loadgen_bin"; do
-  [[ -x $bin ]] || { echo "persist.sh: $bin is missing; run deploy/build.sh build/release -DCMAKE_BUILD_TYPE=Release" >&2; exit 2; }
-done
+need_binaries
 
 work=$(mktemp -d /tmp/ringcast-persist.XXXXXX)
 chmod 755 "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pg_port=$(free_port)
 server_pid=""
 cleanup() {

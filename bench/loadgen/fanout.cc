@@ -256,9 +256,7 @@ void fanout_scenario::describe(report& r, const std::vector<std::unique_ptr<work
     if (st.gaps || st.duplicates || st.reorders || missing) ++with_issues;
   }
   r.add("subscribers", std::uint64_t(subscribers_.load()));
-  r.add("mode", closed_loop_ ? "closed-loop" : "fixed-rate");
-  if (closed_loop_) r.add("window", std::uint64_t(opts_.window));
-  else r.add("rate", opts_.rate);
+  describe_load_mode(r, opts_);
   r.add("published", published);
   r.add("publishes_per_s", double(sent) / seconds);
   r.add("deliveries", deliveries);

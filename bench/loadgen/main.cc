@@ -42,9 +42,20 @@ bool take_number(std::string_view& s, std::uint64_t& out) noexcept {
   return true;
 }
 
+void describe_load_mode(report& r, const options& o) {
+  const bool closed_loop = o.rate <= 0;
+  r.add("mode", closed_loop ? "closed-loop" : "fixed-rate");
+  if (closed_loop) r.add("window", std::uint64_t(o.window));
+  else r.add("rate", o.rate);
+}
+
 void describe_latency(report& r, const std::vector<std::unique_ptr<worker>>& ws, std::string_view what) {
   latency_histogram all;
   for (const auto& w : ws) all.merge(w->histogram);
+  describe_latency(r, all, "latency_us", what);
+}
+
+void describe_latency(report& r, const latency_histogram& all, std::string_view key, std::string_view what) {
   const double us = 1e3;
   const double p50 = double(all.quantile(0.50)) / us, p90 = double(all.quantile(0.90)) / us,
                p99 = double(all.quantile(0.99)) / us, p999 = double(all.quantile(0.999)) / us,
@@ -53,7 +64,7 @@ void describe_latency(report& r, const std::vector<std::unique_ptr<worker>>& ws,
   std::snprintf(buf, sizeof(buf),
                 "{\"count\":%llu,\"mean\":%.1f,\"min\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}",
                 static_cast<unsigned long long>(all.count()), mean, double(all.min()) / us, p50, p90, p99, p999, max);
-  r.add_raw("latency_us", buf);
+  r.add_raw(key, buf);
   std::snprintf(buf, sizeof(buf), "  %.*s latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  (n=%llu)\n",
                 int(what.size()), what.data(), p50, p90, p99, p999, max, static_cast<unsigned long long>(all.count()));
   r.human += buf;
@@ -88,6 +99,7 @@ int run(const options& o) {
     case scenario_kind::echo:
     case scenario_kind::persist: sc = make_requests(o, ctl); break;
     case scenario_kind::conns: sc = make_idle_conns(o, ctl); break;
+    case scenario_kind::inbox: sc = make_inbox(o, ctl); break;
   }
   const std::uint32_t total = sc->session_count();
   if (total + 32 > fd_limit) {
@@ -97,7 +109,7 @@ int run(const options& o) {
   }
 
   std::vector<std::unique_ptr<worker>> ws;
-  for (unsigned i = 0; i < o.threads; ++i) ws.push_back(std::make_unique<worker>(i, o, *sc, ctl));
+  for (unsigned i = 0; i < o.threads; ++i) ws.push_back(std::make_unique<worker>(i, o, *sc, ctl, total));
   for (std::uint32_t id = 0; id < total; ++id) ws[sc->owner(id, o.threads)]->add_session(id);
   sc->prepare(ws);
 

@@ -35,12 +35,13 @@ const std::vector<flag_spec>& flags() {
          o.url = v;
          return true;
        }},
-      {"scenario", "NAME", "fanout | echo | conns | persist (default fanout)",
+      {"scenario", "NAME", "fanout | echo | conns | persist | inbox (default fanout)",
        [](options& o, std::string_view v) {
          if (v == "fanout") o.scenario = scenario_kind::fanout;
          else if (v == "echo") o.scenario = scenario_kind::echo;
          else if (v == "conns") o.scenario = scenario_kind::conns;
          else if (v == "persist") o.scenario = scenario_kind::persist;
+         else if (v == "inbox") o.scenario = scenario_kind::inbox;
          else return false;
          return true;
        }},
@@ -53,21 +54,24 @@ const std::vector<flag_spec>& flags() {
        }},
       {"clients", "N", "subscribers (fanout), connections (echo, persist, conns); default 100",
        [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.clients, 1, 10'000'000); }},
-      {"rate", "MSGS_PER_S", "fanout: publish at this fixed rate",
+      {"rate", "MSGS_PER_S", "fanout: publish at this fixed rate; inbox: messages/s over all customers, each "
+                             "sending R/C on its own schedule (0, the default: closed loop with --window)",
        [](options& o, std::string_view v) {
          std::string s(v);
          char* end = nullptr;
          o.rate = std::strtod(s.c_str(), &end);
-         return end && *end == '\0' && o.rate > 0 && o.rate <= 10'000'000;
+         return end && *end == '\0' && o.rate >= 0 && o.rate <= 10'000'000;
        }},
       {"window", "N", "fanout: closed loop, at most N publishes not yet delivered to every subscriber (default 16); "
-                      "echo/persist: requests in flight per connection (default 1)",
+                      "echo/persist: requests in flight per connection (default 1); "
+                      "inbox: sends in flight per customer (default 16)",
        [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.window, 1, 1'000'000); }},
       {"duration", "S", "measured seconds (default 10)",
        [](options& o, std::string_view v) { return number<double>(v, o.duration_s, 0.1, 86400); }},
       {"warmup", "S", "seconds of load before measuring (default 2)",
        [](options& o, std::string_view v) { return number<double>(v, o.warmup_s, 0, 3600); }},
-      {"drain", "S", "fanout: seconds to wait for late deliveries at the end (default 15; ends when all arrived)",
+      {"drain", "S", "fanout, inbox: seconds to wait for late acks and deliveries at the end (default 15; ends "
+                     "when all arrived)",
        [](options& o, std::string_view v) { return number<double>(v, o.drain_s, 0, 600); }},
       {"settle", "S", "conns: seconds between the last connection and the RSS reading (default 2)",
        [](options& o, std::string_view v) { return number<double>(v, o.settle_s, 0, 600); }},
@@ -77,7 +81,8 @@ const std::vector<flag_spec>& flags() {
        [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.threads, 1, 256); }},
       {"sources", "N", "source addresses 127.0.0.1..127.0.0.N (default: one per 28,000 connections)",
        [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.sources, 1, 254); }},
-      {"payload", "BYTES", "size of a delivered message (fanout) or of echoed data (default 100)",
+      {"payload", "BYTES", "size of a delivered message (fanout), of echoed data, or of an inbox message's content "
+                           "(default 100)",
        [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.payload, 60, 1'000'000); }},
       {"handshakes", "N", "connections being set up at once, per thread (default 64)",
        [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.handshakes_in_flight, 1, 100'000); }},
@@ -85,6 +90,17 @@ const std::vector<flag_spec>& flags() {
        [](options& o, std::string_view v) {
          o.room = v;
          return !v.empty() && v.find_first_of("\"\\") == std::string_view::npos;
+       }},
+      {"conversations", "C", "inbox: conversations, each with one customer sending (default 20)",
+       [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.conversations, 1, 1'000'000); }},
+      {"staff-pool", "N", "inbox: each conversation's 2 watchers are 2 of N shared staff sockets, round-robin "
+                          "(default: 2 staff sockets of its own). A socket then joins ~2C/N conversations: mind "
+                          "ringcast's --max-joined-conversations (default 100)",
+       [](options& o, std::string_view v) { return number<std::uint32_t>(v, o.staff_pool, 2, 1'000'000); }},
+      {"jwt-secret", "S", "inbox (required): the server's --jwt-secret; every session gets its own HS256 token",
+       [](options& o, std::string_view v) {
+         o.jwt_secret = v;
+         return !v.empty();
        }},
       {"server-pid", "PID", "server process: its CPU (and RSS for conns) is reported from /proc",
        [](options& o, std::string_view v) { return number<int>(v, o.server_pid, 1, 1 << 30); }},
@@ -149,6 +165,7 @@ const char* name_of(scenario_kind s) noexcept {
     case scenario_kind::echo: return "echo";
     case scenario_kind::conns: return "conns";
     case scenario_kind::persist: return "persist";
+    case scenario_kind::inbox: return "inbox";
   }
   return "?";
 }
@@ -156,7 +173,8 @@ const char* name_of(scenario_kind s) noexcept {
 std::string usage() {
   std::string out =
       "ringcast-load: Socket.IO v4 (Engine.IO v4 over WebSocket) and plain WebSocket load generator\n"
-      "usage: ringcast-load --url 127.0.0.1:3000 --scenario fanout --clients 1000 --window 64 [flags]\n\n";
+      "usage: ringcast-load --url 127.0.0.1:3000 --scenario fanout --clients 1000 --window 64 [flags]\n"
+      "       ringcast-load --url 127.0.0.1:3000 --scenario inbox --jwt-secret S --conversations 20 --rate 5000\n\n";
   for (const auto& f : flags()) {
     std::string left("  --");
     left.append(f.name);
@@ -209,15 +227,21 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   }
   if (!resolve(o, error)) return std::nullopt;
   if (o.path.empty()) o.path = o.protocol == wire_protocol::sio ? "/socket.io/?EIO=4&transport=websocket" : "/";
-  if (o.protocol == wire_protocol::ws && (o.scenario == scenario_kind::fanout || o.scenario == scenario_kind::persist)) {
-    error = "--protocol ws supports the echo and conns scenarios (fanout and persist are Socket.IO events)";
+  const bool events = o.scenario == scenario_kind::fanout || o.scenario == scenario_kind::persist ||
+                      o.scenario == scenario_kind::inbox;
+  if (o.protocol == wire_protocol::ws && events) {
+    error = "--protocol ws supports the echo and conns scenarios (fanout, persist and inbox are Socket.IO events)";
     return std::nullopt;
   }
-  if (o.scenario == scenario_kind::fanout && o.rate > 0 && o.window > 0) {
+  if ((o.scenario == scenario_kind::fanout || o.scenario == scenario_kind::inbox) && o.rate > 0 && o.window > 0) {
     error = "--rate and --window exclude each other";
     return std::nullopt;
   }
-  if (o.window == 0) o.window = o.scenario == scenario_kind::fanout ? 16 : 1;
+  if (o.scenario == scenario_kind::inbox && o.jwt_secret.empty()) {
+    error = "the inbox scenario needs --jwt-secret (the server's)";
+    return std::nullopt;
+  }
+  if (o.window == 0) o.window = o.scenario == scenario_kind::fanout || o.scenario == scenario_kind::inbox ? 16 : 1;
   return o;
 }
 

@@ -42,10 +42,16 @@ std::unique_ptr<load_scenario> make_fanout(const options& o, run_control& ctl);
 // echo and persist: connections doing acknowledged requests in a closed loop.
 std::unique_ptr<load_scenario> make_requests(const options& o, run_control& ctl);
 std::unique_ptr<load_scenario> make_idle_conns(const options& o, run_control& ctl);
+// inbox: customers sending durable messages into their conversations, staff watching (inbox.cc).
+std::unique_ptr<load_scenario> make_inbox(const options& o, run_control& ctl);
 
 // Parses the decimal number at the front of `s` (advancing it); false if there is none.
 bool take_number(std::string_view& s, std::uint64_t& out) noexcept;
+// "mode": "closed-loop" with "window" (--rate 0), or "fixed-rate" with "rate".
+void describe_load_mode(report& r, const options& o);
 // Sums the workers' latency histograms (after they stopped) and adds p50..max in microseconds.
 void describe_latency(report& r, const std::vector<std::unique_ptr<worker>>& ws, std::string_view what);
+// The same for one histogram, as the JSON member `key` (e.g. "ack_latency_us").
+void describe_latency(report& r, const latency_histogram& h, std::string_view key, std::string_view what);
 
 }  // namespace ringcast::bench

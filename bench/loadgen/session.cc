@@ -212,8 +212,15 @@ void session::on_message(std::string_view text) noexcept {
         worker_.scene().on_message(worker_, *this, text.substr(1), worker_.now_ns());
       } else if (state_ == state::joining) {
         // "40{...}" acknowledges our CONNECT to "/"; "44{...}" refuses it.
-        if (text.substr(0, 2) == "40") became_ready();
-        else fail("Socket.IO connect refused");
+        if (text.substr(0, 2) == "40") {
+          became_ready();
+        } else {
+          // "44{"message":"unauthorized","data":{"code":"invalid_token"}}": the reason is worth a line.
+          if (worker_.control().failed.load(std::memory_order_relaxed) < 5)
+            std::fprintf(stderr, "ringcast-load: session %u: CONNECT refused: %.*s\n", id_, int(std::min<std::size_t>(text.size(), 200)),
+                         text.data());
+          fail("Socket.IO connect refused");
+        }
       }
       return;
     case '2':  // ping: the server closes sessions that do not answer within pingTimeout
@@ -222,7 +229,8 @@ void session::on_message(std::string_view text) noexcept {
     case '0':  // open
       if (state_ == state::opening) {
         state_ = state::joining;
-        send_text("40");
+        std::string connect("40");
+        send_text(connect.append(worker_.scene().connect_data(*this)));
       }
       return;
     case '1':

@@ -19,14 +19,13 @@ constexpr std::uint32_t connections_per_source = 28'000;
 constexpr std::size_t recv_buffer_bytes = 256 * 1024;
 }  // namespace
 
-worker::worker(unsigned index, const options& opts, scenario& sc, run_control& ctl)
+worker::worker(unsigned index, const options& opts, scenario& sc, run_control& ctl, std::uint32_t sessions)
     : index_(index), opts_(opts), scenario_(sc), control_(ctl),
       rng_(0x9e3779b97f4a7c15ull * (index + 1) ^ std::uint64_t(::getpid())),
       recv_buffer_(recv_buffer_bytes) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::runtime_error("epoll_create1 failed");
-  std::uint32_t total = opts.clients + 1;
-  sources_ = opts.sources ? opts.sources : (total + connections_per_source - 1) / connections_per_source;
+  sources_ = opts.sources ? opts.sources : (sessions + connections_per_source - 1) / connections_per_source;
   // Other source addresses only exist on the loopback network.
   if ((ntohl(opts.server.sin_addr.s_addr) >> 24) != 127) sources_ = 1;
 }

@@ -100,7 +100,8 @@ class session final : public pollable {
 
 class worker {
  public:
-  worker(unsigned index, const options& opts, scenario& sc, run_control& ctl);
+  // `sessions`: how many the whole run opens (it decides how many source addresses are used).
+  worker(unsigned index, const options& opts, scenario& sc, run_control& ctl, std::uint32_t sessions);
   ~worker();
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
@@ -164,6 +165,9 @@ class scenario {
   virtual ~scenario() = default;
   // The session completed its handshake (Socket.IO CONNECT acknowledged, or WebSocket open).
   virtual void on_ready(worker& w, session& s) = 0;
+  // The data of the session's Socket.IO CONNECT to "/", a JSON object such as {"token":"..."}
+  // (the client's `auth`); empty for none.
+  virtual std::string_view connect_data(const session&) const { return {}; }
   // A Socket.IO packet (the Engine.IO message's data, e.g. `2["msg",{...}]` or `31[]`), or a plain
   // WebSocket text message. `now` is when the bytes were read.
   virtual void on_message(worker& w, session& s, std::string_view text, std::int64_t now) = 0;
