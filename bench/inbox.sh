@@ -58,9 +58,10 @@ start_server() {
   local url
   url=$(fresh_database "bench_$1")
   if [[ $1 == ringcast ]]; then
+    # AI replies off: the peer has none (they would double ringcast's messages).
     # shellcheck disable=SC2086
     start_pinned "$work/$1.log" "$ringcast_bin" --profile inbox --shards 1 --address 127.0.0.1 --port 0 \
-      --database-url "$url" --jwt-secret "$secret" ${RINGCAST_FLAGS:-}
+      --database-url "$url" --jwt-secret "$secret" --ai-backend off ${RINGCAST_FLAGS:-}
   else
     start_pinned "$work/$1.log" node "$peer_dir/server.mjs" --address 127.0.0.1 --port 0 \
       --database-url "$url" --jwt-secret "$secret"

@@ -81,6 +81,17 @@ constexpr const char* list_sql =
     "    (c.activity_at = 'epoch'::timestamptz + $7::bigint * interval '1 microsecond' AND c.id > $8::uuid))))"
     " ORDER BY c.priority, c.activity_at DESC, c.id LIMIT $5::integer";
 
+// A staff member's reply claims an unassigned conversation: one row when it did, none otherwise.
+constexpr const char* claim_sql =
+    "WITH staff AS ("
+    " INSERT INTO staff_users (external_id) VALUES ($2::text)"
+    " ON CONFLICT (external_id) DO UPDATE SET external_id = EXCLUDED.external_id RETURNING id),"
+    " changed AS ("
+    " UPDATE conversations c SET assigned_staff_id = (SELECT id FROM staff), updated_at = now()"
+    " WHERE c.id = $1::uuid AND c.assigned_staff_id IS NULL RETURNING c.*)"
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("$2::text")
+    " FROM changed c LEFT JOIN customers cu ON cu.id = c.customer_id";
+
 // The AI hands the conversation to a human: requires_human with the reason and the answer's
 // confidence, one step more urgent (never past 1).
 constexpr const char* escalate_sql =
@@ -136,6 +147,10 @@ query update_conversation(std::string_view conversation_id, const conversation_c
           {{std::string(conversation_id), change.status, opt(change.priority), std::string(assign ? "t" : "f"),
             assign ? *change.assigned_staff : std::nullopt,
             change.requires_human ? std::optional<std::string>(*change.requires_human ? "t" : "f") : std::nullopt}}};
+}
+
+query claim_conversation(std::string_view conversation_id, std::string_view staff_sub) {
+  return {claim_sql, {{std::string(conversation_id), std::string(staff_sub)}}};
 }
 
 query escalate_conversation(std::string_view conversation_id, std::string_view reason, std::optional<float> confidence) {

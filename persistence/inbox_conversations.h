@@ -66,6 +66,10 @@ struct conversation_change {
 // conversation.
 query update_conversation(std::string_view conversation_id, const conversation_change& change);
 
+// Assigns the conversation to `staff_sub` (created on first sight) if nobody has it: one row (the
+// conversation afterwards) when it did, none when it was assigned already or does not exist.
+query claim_conversation(std::string_view conversation_id, std::string_view staff_sub);
+
 // The AI hands the conversation to a human: requires_human, the reason, the answer's confidence,
 // priority one step more urgent. One row (the conversation afterwards), or none.
 query escalate_conversation(std::string_view conversation_id, std::string_view reason, std::optional<float> confidence);

@@ -105,13 +105,37 @@ bool pg_connection::send_statement(const char* sql, const pg_statement* st) {
   if (st) {
     values.reserve(st->params.size());
     for (const auto& p : st->params) values.push_back(p ? p->c_str() : nullptr);
+    if (auto it = prepared_.find(st->sql); it != prepared_.end())
+      return PQsendQueryPrepared(conn_, it->second.c_str(), int(values.size()), values.empty() ? nullptr : values.data(),
+                                 nullptr, nullptr, 0) == 1;
   }
   return PQsendQueryParams(conn_, sql, int(values.size()), nullptr, values.empty() ? nullptr : values.data(), nullptr,
                            nullptr, 0) == 1;
 }
 
+bool pg_connection::prepare(const pg_statement& st) {
+  // The statements are the persistence layer's fixed texts; the bound only guards against a
+  // caller that builds SQL per call.
+  constexpr std::size_t max_prepared = 256;
+  if (prepared_.count(st.sql) || prepared_.size() >= max_prepared) return true;
+  std::string name = "ringcast_" + std::to_string(next_prepared_++);
+  if (PQsendPrepare(conn_, name.c_str(), st.sql.c_str(), int(st.params.size()), nullptr) != 1) return false;
+  prepared_.emplace(st.sql, std::move(name));
+  // Its result is not the caller's: a unit of its own, before the one that uses it. A failed
+  // prepare (a bad statement) is forgotten, so the statement's own error reaches its caller.
+  pg_unit unit;
+  unit.transaction = false;
+  unit.done = [this, sql = st.sql](pg_outcome& o) {
+    if (o.state != pg_outcome::status::ok) prepared_.erase(sql);
+  };
+  in_flight_.push_back(flight{std::move(unit), {}, 1, 0});
+  return true;
+}
+
 void pg_connection::submit(pg_unit unit) {
-  bool ok = !unit.transaction || send_statement("BEGIN", nullptr);
+  bool ok = true;
+  for (const auto& st : unit.statements) ok = ok && prepare(st);
+  ok = ok && (!unit.transaction || send_statement("BEGIN", nullptr));
   for (const auto& st : unit.statements) ok = ok && send_statement(st.sql.c_str(), &st);
   ok = ok && (!unit.transaction || send_statement("COMMIT", nullptr));
   // No Sync here: the results come back on the flush request, and the Sync waits until the
@@ -235,6 +259,7 @@ void pg_connection::drop(const char* why) {
   syncs_pending_ = 0;
   unsynced_ = false;
   rollback_needed_ = false;
+  prepared_.clear();
   // Whatever was in flight may or may not have committed: the caller decides (writes are
   // idempotent, so it resends).
   auto lost = std::move(in_flight_);

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "reactor/shard.h"
@@ -93,6 +94,7 @@ class pg_connection {
   void drop(const char* why);
   void collect(PGresult* r);
   bool send_statement(const char* sql, const pg_statement* st);
+  bool prepare(const pg_statement& st);
   void sync_when_idle();
 
   reactor::shard& shard_;
@@ -111,6 +113,10 @@ class pg_connection {
   bool unsynced_ = false;          // units sent since the last Sync
   bool rollback_needed_ = false;   // a statement failed inside BEGIN..COMMIT in this segment
   std::string last_error_;
+  // Statements prepared on this connection (by their SQL text): each is parsed and planned once
+  // per connection instead of once per use. Cleared with the connection.
+  std::unordered_map<std::string, std::string> prepared_;
+  std::uint64_t next_prepared_ = 0;
 };
 
 }  // namespace ringcast::persistence

@@ -88,10 +88,14 @@ answers AS (
   SELECT existing.*, true FROM existing
 )
 SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy,
-       a.conversation_id <> i.conversation_id, CASE WHEN i.later_copy THEN NULL ELSE j.id END, j.priority
+       a.conversation_id <> i.conversation_id, CASE WHEN i.later_copy THEN NULL ELSE j.id END, j.priority,
+       cu.external_id, st.external_id
 FROM input i JOIN answers a
   ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
 LEFT JOIN jobs j ON j.message_id = a.id AND NOT a.duplicate
+LEFT JOIN conversations c ON c.id = a.conversation_id
+LEFT JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN staff_users st ON st.id = c.assigned_staff_id
 ORDER BY i.ord
 )sql";
 
@@ -155,7 +159,7 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std
 }
 
 std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows) {
-  if (!fields::has_shape(res, 7) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
+  if (!fields::has_shape(res, 9) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
   std::vector<persist_answer> out(rows);
   for (int i = 0; i < int(rows); ++i) {
     auto& a = out[std::size_t(i)];
@@ -164,7 +168,9 @@ std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult*
       return std::nullopt;
     std::optional<std::int64_t> job;
     std::optional<int> priority;
-    if (!fields::get(res, i, 5, job) || !fields::get(res, i, 6, priority)) return std::nullopt;
+    if (!fields::get(res, i, 5, job) || !fields::get(res, i, 6, priority) || !fields::get(res, i, 7, a.customer) ||
+        !fields::get(res, i, 8, a.assigned_staff))
+      return std::nullopt;
     a.ai_job = job.value_or(0);
     a.ai_priority = priority.value_or(0);
   }

@@ -13,6 +13,7 @@
 #include "reactor/tcp_echo_app.h"
 #include "persistence/migrations.h"
 #include "reactor/server.h"
+#include "server/ai_startup.h"
 #include "server/options.h"
 #include "server/token_command.h"
 
@@ -65,6 +66,11 @@ int main(int argc, char** argv) {
       try {
         persistence::apply_migrations(db);
         reactor::log(log_level::info, "database schema at version %d", persistence::schema_version(db));
+        if (opts->profile == "inbox" && opts->ai.backend != "off") {
+          opts->app.ai = server::make_ai_service(opts->ai, db);
+          opts->app.inbox.settings.ai_replies = true;
+          opts->app.inbox.settings.urgent_words = opts->ai.urgent_words;
+        }
       } catch (...) {
         PQfinish(db);
         throw;
@@ -79,6 +85,17 @@ int main(int argc, char** argv) {
     }
     reactor::server srv(opts->net, factory);
     opts->app.metrics->attach(&srv);
+    // The AI workers hand results to shards through the server's mesh: they stop before it goes.
+    struct stop_ai {
+      broker::ai::ai_service* ai;
+      ~stop_ai() {
+        if (ai) ai->stop();
+      }
+    } ai_guard{opts->app.ai.get()};
+    if (opts->app.ai) {
+      opts->app.ai->start([&srv](unsigned shard, reactor::shard_task t) { srv.post_from_thread(shard, std::move(t)); });
+      opts->app.metrics->attach(static_cast<const broker::ai::ai_service*>(opts->app.ai.get()));
+    }
     srv.start();
     // Tests and scripts wait for "listening on ADDRESS:PORT": printed whatever the log level.
     std::fprintf(stderr, "ringcast: profile %s listening on %s:%u with %u shards (io_uring %s)\n",

@@ -4,7 +4,7 @@
 
 namespace ringcast::broker::ai {
 
-ai_service::ai_service(ai_settings settings, std::unique_ptr<ringcast::ai::backend> backend)
+ai_service::ai_service(ai_settings settings, std::shared_ptr<ringcast::ai::backend> backend)
     : settings_(std::move(settings)), backend_(std::move(backend)), queue_(settings_.max_queue) {}
 
 ai_service::~ai_service() { stop(); }
@@ -16,14 +16,14 @@ void ai_service::start(post_fn post) {
 
 void ai_service::stop() { workers_.reset(); }
 
-void ai_service::set_open_jobs(std::vector<open_job> jobs) {
+void ai_service::set_open_jobs(std::vector<persistence::open_ai_job> jobs) {
   std::lock_guard g(open_lock_);
   open_ = std::move(jobs);
 }
 
-std::vector<open_job> ai_service::take_open_jobs(unsigned shard, unsigned shards) {
+std::vector<persistence::open_ai_job> ai_service::take_open_jobs(unsigned shard, unsigned shards) {
   std::lock_guard g(open_lock_);
-  std::vector<open_job> mine, rest;
+  std::vector<persistence::open_ai_job> mine, rest;
   for (auto& j : open_) (inbox::owner_of(j.conversation, shards) == shard ? mine : rest).push_back(std::move(j));
   open_ = std::move(rest);
   return mine;

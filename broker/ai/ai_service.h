@@ -11,25 +11,16 @@
 #include "broker/ai/ai_workers.h"
 #include "broker/ai/backends/backend.h"
 #include "broker/ai/job_queue.h"
+#include "persistence/ai_jobs.h"
 #include "reactor/mailbox.h"
 
 namespace ringcast::broker::ai {
-
-// A job a crash left open, read at start.
-struct open_job {
-  std::int64_t id = 0;
-  std::string conversation;
-  int priority = 3;
-  std::int64_t seq = 0;
-  std::string content;
-  std::chrono::milliseconds left{0};  // until its deadline (<= 0: past)
-};
 
 class ai_service {
  public:
   using post_fn = std::function<void(unsigned shard, reactor::shard_task)>;
 
-  ai_service(ai_settings settings, std::unique_ptr<ringcast::ai::backend> backend);
+  ai_service(ai_settings settings, std::shared_ptr<ringcast::ai::backend> backend);
   ~ai_service();
   ai_service(const ai_service&) = delete;
   ai_service& operator=(const ai_service&) = delete;
@@ -45,21 +36,21 @@ class ai_service {
   void post(unsigned shard, reactor::shard_task t) const { post_(shard, std::move(t)); }
 
   // Jobs left open by a crash, read before the shards start; each owner takes its own.
-  void set_open_jobs(std::vector<open_job> jobs);
-  std::vector<open_job> take_open_jobs(unsigned shard, unsigned shards);
+  void set_open_jobs(std::vector<persistence::open_ai_job> jobs);
+  std::vector<persistence::open_ai_job> take_open_jobs(unsigned shard, unsigned shards);
 
   const worker_figures& figures() const noexcept { return figures_; }
   std::array<std::size_t, job_queue::priorities> queue_depth() const { return queue_.depth(); }
 
  private:
   ai_settings settings_;
-  std::unique_ptr<ringcast::ai::backend> backend_;
+  std::shared_ptr<ringcast::ai::backend> backend_;
   job_queue queue_;
   worker_figures figures_;
   post_fn post_;
   std::unique_ptr<ai_workers> workers_;
   std::mutex open_lock_;
-  std::vector<open_job> open_;
+  std::vector<persistence::open_ai_job> open_;
 };
 
 }  // namespace ringcast::broker::ai

@@ -38,7 +38,9 @@ ai_shard::ai_shard(reactor::shard& shard, inbox::inbox_shard& inbox, ai_service&
     : shard_(shard), inbox_(inbox), service_(service), stats_(stats) {
   inbox::ai_hooks hooks;
   hooks.job_created = [this](inbox::committed_ai_job j) { job_created(std::move(j)); };
-  hooks.human_replied = [this](const std::string& conversation) { human_replied(conversation); };
+  hooks.human_took_over = [this](const std::string& conversation, const std::string& staff) {
+    human_took_over(conversation, staff);
+  };
   inbox_.set_ai_hooks(std::move(hooks));
   resume_open_jobs();
   if (shard_.id() == 0) {
@@ -46,19 +48,10 @@ ai_shard::ai_shard(reactor::shard& shard, inbox::inbox_shard& inbox, ai_service&
     // batches so the table stays small without long locks.
     cleanup_timer_ = shard_.timers().schedule_after(60s, [this] {
       const reactor::shard::clock::duration next = 60s;
-      auto* pg = inbox_.database();
-      if (pg && pg->ready()) {
-        auto q = persistence::delete_finished_ai_jobs(
-            std::chrono::duration_cast<std::chrono::seconds>(service_.settings().keep_finished).count(), cleanup_batch);
-        persistence::pg_unit unit;
-        unit.transaction = true;
-        unit.statements.push_back({q.sql, std::move(q.params.values)});
-        unit.done = [](persistence::pg_outcome& o) {
-          if (o.state == persistence::pg_outcome::status::failed)
-            reactor::log(reactor::log_level::warn, "deleting old AI jobs failed: %s", o.error.c_str());
-        };
-        pg->submit(std::move(unit));
-      }
+      write(persistence::delete_finished_ai_jobs(
+                std::chrono::duration_cast<std::chrono::seconds>(service_.settings().keep_finished).count(),
+                cleanup_batch),
+            "deleting old AI jobs");
       shard_.timers().rearm(cleanup_timer_, shard_.now() + next);
     });
   }
@@ -75,6 +68,10 @@ ai_shard::~ai_shard() {
 }
 
 void ai_shard::job_created(inbox::committed_ai_job j) {
+  if (claiming_.count(j.conversation)) {
+    broker_stats::bump(stats_.ai_jobs_started);
+    return cancel(j.job, j.conversation);
+  }
   const auto due = j.committed + service_.settings().deadline;
   start(j.job, j.priority, std::move(j.conversation), j.seq, std::move(j.content), j.committed, due);
 }
@@ -83,7 +80,7 @@ void ai_shard::resume_open_jobs() {
   const auto now = shard_.now();
   for (auto& j : service_.take_open_jobs(shard_.id(), shard_.count())) {
     // The deadline counts from the original commit: the time already lost stays lost.
-    const auto due = now + std::chrono::milliseconds(j.left.count());
+    const auto due = now + std::chrono::milliseconds(j.left_ms);
     start(j.id, j.priority, std::move(j.conversation), j.seq, std::move(j.content), due - service_.settings().deadline,
           due);
   }
@@ -136,11 +133,15 @@ void ai_shard::on_result(std::int64_t job, job_result r) {
   }
   const ai_settings& cfg = service_.settings();
   if (r.answer) return send(job, *p, decide(*r.answer, r.took));
-  if (!r.skipped)
+  // Out of time (never started, or the last call ran into its deadline) is a timeout; failures
+  // with time to spare (attempts used up, a refusal) are the backend failing.
+  const bool out_of_time =
+      r.skipped || shard_.now() + cfg.retry.min_attempt >= p->ticket->due - cfg.retry.reserve;
+  if (!out_of_time)
     reactor::log(reactor::log_level::warn, "AI job %lld failed after %u attempts: %s", static_cast<long long>(job),
                  r.attempts, r.error.c_str());
-  reply fallback{cfg.fallback_text, r.skipped ? ai_outcome::fallback : ai_outcome::failed,
-                 std::string(r.skipped ? "ai_timeout" : "ai_failed"), 0.0f, "fallback",
+  reply fallback{cfg.fallback_text, out_of_time ? ai_outcome::fallback : ai_outcome::failed,
+                 std::string(out_of_time ? "ai_timeout" : "ai_failed"), 0.0f, "fallback",
                  std::int32_t(r.took.count())};
   send(job, *p, std::move(fallback));
 }
@@ -245,28 +246,51 @@ void ai_shard::escalate(const std::string& conversation, const std::string& reas
   pg->submit(std::move(unit));
 }
 
-void ai_shard::human_replied(const std::string& conversation) {
+void ai_shard::human_took_over(const std::string& conversation, const std::string& staff_sub) {
   std::vector<std::int64_t> jobs;
   for (const auto& [id, p] : pending_)
     if (p.conversation == conversation) jobs.push_back(id);
-  for (auto job : jobs) {
-    settle(job);
-    typing(conversation, false);
-    cancel_in_database(job);
-    broker_stats::bump(stats_.ai_outcomes[std::size_t(ai_outcome::cancelled)]);
-  }
-}
-
-void ai_shard::cancel_in_database(std::int64_t job) {
+  for (auto job : jobs) cancel(job, conversation);
+  if (staff_sub.empty()) return;
+  // The reply claims the conversation if nobody has it, so later customer messages create no job;
+  // until that commits, jobs created meanwhile are cancelled here.
   auto* pg = inbox_.database();
-  if (!pg || !pg->ready()) return;  // still open: the next start answers it unless a human is there
-  auto q = persistence::cancel_ai_job(job);
+  if (!pg || !pg->ready()) return;
+  ++claiming_[conversation];
+  auto q = persistence::claim_conversation(conversation, staff_sub);
   persistence::pg_unit unit;
   unit.transaction = true;
   unit.statements.push_back({q.sql, std::move(q.params.values)});
-  unit.done = [](persistence::pg_outcome& o) {
+  unit.done = [this, conversation](persistence::pg_outcome& o) {
+    if (!alive_) return;
+    if (auto it = claiming_.find(conversation); it != claiming_.end() && --it->second == 0) claiming_.erase(it);
+    if (o.state != persistence::pg_outcome::status::ok || o.results.empty()) return;
+    auto rows = persistence::parse_inbox_conversations(o.results[0].get());
+    if (!rows || rows->empty()) return;  // assigned already
+    auto updated = inbox::event_message(inbox_.sio(), "conversation:updated", inbox::conversation_json((*rows)[0]));
+    updated->rooms = {std::string(inbox::staff_feed_room), inbox::conversation_room(conversation)};
+    inbox_.sio().rooms().broadcast(std::move(updated));
+  };
+  pg->submit(std::move(unit));
+}
+
+void ai_shard::cancel(std::int64_t job, const std::string& conversation) {
+  settle(job);
+  typing(conversation, false);
+  // Left open when the database is away: the next start cancels it (a human is there).
+  write(persistence::cancel_ai_job(job), "cancelling an AI job");
+  broker_stats::bump(stats_.ai_outcomes[std::size_t(ai_outcome::cancelled)]);
+}
+
+void ai_shard::write(persistence::query q, const char* what) {
+  auto* pg = inbox_.database();
+  if (!pg || !pg->ready()) return;
+  persistence::pg_unit unit;
+  unit.transaction = true;
+  unit.statements.push_back({q.sql, std::move(q.params.values)});
+  unit.done = [what](persistence::pg_outcome& o) {
     if (o.state == persistence::pg_outcome::status::failed)
-      reactor::log(reactor::log_level::warn, "cancelling an AI job failed: %s", o.error.c_str());
+      reactor::log(reactor::log_level::warn, "%s failed: %s", what, o.error.c_str());
   };
   pg->submit(std::move(unit));
 }

@@ -6,7 +6,8 @@
 //   confidence, a complaint or a request for a person, a hand-over message plus the escalation;
 // - the timer: the fallback message, and the conversation requires a human (ai_timeout); an
 //   answer that arrives later is dropped and counted;
-// - a staff message in the conversation: the job is cancelled.
+// - a human taking over (a staff message, which also claims an unassigned conversation, or an
+//   update assigning staff or requiring a human): the job is cancelled.
 // Each reply finishes its job in the transaction that stores it, under the client id
 // "ai-job-<id>", so no job is answered twice, not even across a crash and restart.
 #include <chrono>
@@ -31,7 +32,7 @@ class ai_shard {
   ai_shard& operator=(const ai_shard&) = delete;
 
   void job_created(inbox::committed_ai_job job);
-  void human_replied(const std::string& conversation);
+  void human_took_over(const std::string& conversation, const std::string& staff_sub);
 
  private:
   struct pending {
@@ -56,10 +57,12 @@ class ai_shard {
   void on_result(std::int64_t job, job_result r);
   void on_due(std::int64_t job);
   std::optional<pending> settle(std::int64_t job);
+  void cancel(std::int64_t job, const std::string& conversation);
   reply decide(const ringcast::ai::answer& a, std::chrono::milliseconds took) const;
   void send(std::int64_t job, const pending& p, reply r, unsigned tries = 0);
   void escalate(const std::string& conversation, const std::string& reason, float confidence, unsigned tries = 0);
-  void cancel_in_database(std::int64_t job);
+  // A write on the owner's connection whose failure is only logged (skipped when it is down).
+  void write(persistence::query q, const char* what);
   void typing(const std::string& conversation, bool on);
   void resume_open_jobs();
 
@@ -68,6 +71,8 @@ class ai_shard {
   ai_service& service_;
   broker_stats& stats_;
   std::unordered_map<std::int64_t, pending> pending_;
+  // Conversations a staff reply is claiming: a job committed before the claim is cancelled.
+  std::unordered_map<std::string, unsigned> claiming_;
   reactor::timer_id cleanup_timer_{};
   bool alive_ = true;
 };

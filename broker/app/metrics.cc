@@ -199,6 +199,28 @@ std::string metrics_registry::render() const {
   labelled("events_rejected_total", "Inbox events answered with an error, by code.", "code",
            &broker_stats::rejected_events, 0, std::size_t(inbox::error_code::count),
            [](std::size_t i) { return inbox::to_string(inbox::error_code(i)); }, false);
+  if (ai_) {
+    histogram("ai_response_seconds",
+              "From a customer message's commit to the commit of the AI's reply, hand-over or fallback.",
+              &broker_stats::ai_response);
+    labelled("ai_jobs_total", "AI jobs by how they ended.", "outcome", &broker_stats::ai_outcomes, 0,
+             std::size_t(ai_outcome::count), [](std::size_t i) { return std::string_view(to_string(ai_outcome(i))); },
+             false);
+    one("ai_jobs_started_total", "counter", "AI jobs handed to the workers (resumed ones included).",
+        &broker_stats::ai_jobs_started);
+    one("ai_queue_refused_total", "counter", "AI jobs the full queue refused (they got the fallback).",
+        &broker_stats::ai_queue_refused);
+    const auto depth = ai_->queue_depth();
+    w.family("ai_queue_depth", "gauge", "AI jobs waiting for a worker, by priority (1 most urgent).");
+    for (std::size_t p = 0; p < depth.size(); ++p) w.sample("ai_queue_depth", depth[p], "priority", std::to_string(p + 1));
+    const auto& f = ai_->figures();
+    w.family("ai_in_flight", "gauge", "AI answers being generated now.");
+    w.sample("ai_in_flight", f.in_flight.load(std::memory_order_relaxed));
+    w.family("ai_attempts_total", "counter", "Backend calls (retries included).");
+    w.sample("ai_attempts_total", f.attempts.load(std::memory_order_relaxed));
+    w.family("ai_attempt_failures_total", "counter", "Backend calls that failed.");
+    w.sample("ai_attempt_failures_total", f.failures.load(std::memory_order_relaxed));
+  }
   labelled("limits_hit_total", "Requests refused or clients closed for passing a per-client limit.", "limit",
            &broker_stats::limits_hit, 0, std::size_t(limit_kind::count),
            [](std::size_t i) { return std::string_view(to_string(limit_kind(i))); }, false);

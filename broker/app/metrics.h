@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "broker/ai/ai_service.h"
 #include "broker/stats/broker_stats.h"
 #include "persistence/batch_writer.h"
 #include "reactor/server.h"
@@ -19,6 +20,8 @@ class metrics_registry {
   persistence::writer_stats& writer(unsigned i) noexcept { return writers_[i]; }
   // The reactor counters to include; set before the shards start.
   void attach(const reactor::server* net) noexcept { net_ = net; }
+  // The AI service whose queue and workers to show (none: not shown).
+  void attach(const ai::ai_service* ai) noexcept { ai_ = ai; }
   std::string render() const;
 
  private:
@@ -26,6 +29,7 @@ class metrics_registry {
   std::unique_ptr<broker_stats[]> stats_;
   std::unique_ptr<persistence::writer_stats[]> writers_;
   const reactor::server* net_ = nullptr;
+  const ai::ai_service* ai_ = nullptr;
 };
 
 }  // namespace ringcast::broker

@@ -474,10 +474,12 @@ class inbox_namespace final : public sio_namespace_handler {
       return refuse(s, ack, error_code::bad_request, "assignedStaffId must be UTF-8 text");
     if (!persistence::is_uuid(*conversation)) return refuse(s, ack, error_code::bad_request, "conversationId is not a conversation id");
     const std::string id = s.id();
-    write(id, ack, persistence::update_conversation(*conversation, change), [this, id, ack](const PGresult* r) {
+    const bool to_a_human = (change.assigned_staff && *change.assigned_staff) || change.requires_human.value_or(false);
+    write(id, ack, persistence::update_conversation(*conversation, change), [this, id, ack, to_a_human](const PGresult* r) {
       auto rows = persistence::parse_inbox_conversations(r);
       if (!rows) return refuse_later(id, ack, error_code::unavailable, "the database answered unexpectedly; retry");
       if (rows->empty()) return refuse_later(id, ack, error_code::not_found, "no such conversation");
+      if (to_a_human) in_.human_took_over((*rows)[0].id);
       const boost::json::object c = conversation_json((*rows)[0]);
       auto msg = event_message(in_.sio(), "conversation:updated", c);
       msg->rooms = {std::string(staff_feed_room), conversation_room((*rows)[0].id)};

@@ -232,11 +232,11 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
           msg->seq = std::uint64_t(r.answer.seq);
           msg->guaranteed = true;
           fan_out(conversation, std::move(msg));
-          push_unread_after(conversation, sender_type);
+          push_unread_after(conversation, sender_type, r.answer.customer, r.answer.assigned_staff);
           if (r.answer.ai_job && ai_hooks_.job_created)
             ai_hooks_.job_created(committed_ai_job{r.answer.ai_job, r.answer.ai_priority, conversation, r.answer.seq,
                                                    content_for_ai, shard_.now()});
-          if (sender_type == "staff" && ai_hooks_.human_replied) ai_hooks_.human_replied(conversation);
+          if (sender_type == "staff" && ai_hooks_.human_took_over) ai_hooks_.human_took_over(conversation, sender_id);
         }
         m["duplicate"] = false;
         reply(std::move(*done_shared), boost::json::array{std::move(m)});
@@ -256,29 +256,27 @@ void inbox_shard::read_once(persistence::query q, reactor::unique_function<void(
   pg_->submit(std::move(unit));
 }
 
-void inbox_shard::push_unread_after(const std::string& conversation, const std::string& sender_type) {
-  // Two reads per stored message on the owner's connection; a count that cannot be read now is
-  // read again by the client's unread:get (the push is a convenience, the count is in the database).
-  read_once(persistence::get_conversation(conversation), [this, conversation, sender_type](const PGresult* r) {
-    auto rows = persistence::parse_inbox_conversations(r);
-    if (!rows || rows->empty()) return;
-    const auto& c = (*rows)[0];
-    const bool to_staff = sender_type == "customer";
-    const std::optional<std::string>& who = to_staff ? c.assigned_staff_id : c.customer_id;
-    if (!who) return;
-    const std::string type = to_staff ? "staff" : "customer";
-    const auto reader = to_staff ? persistence::reader_type::staff : persistence::reader_type::customer;
-    read_once(persistence::reader_unread(reader, *who), [this, conversation, type, sub = *who](const PGresult* r) {
-      auto counts = persistence::parse_reader_unread(r);
-      if (!counts) return;
-      std::int64_t count = 0;
-      for (const auto& u : counts->conversations)
-        if (u.conversation_id == conversation) count = u.unread;
-      auto msg = event_message(sio_, "unread",
-                               boost::json::object{{"conversationId", conversation}, {"count", count}, {"total", counts->total}});
-      msg->rooms = {identity_room(type, sub)};
-      sio_.rooms().broadcast(std::move(msg));
-    });
+void inbox_shard::push_unread_after(const std::string& conversation, const std::string& sender_type,
+                                    const std::optional<std::string>& customer,
+                                    const std::optional<std::string>& assigned_staff) {
+  // One read per stored message, and only when the other side has someone: the commit named the
+  // conversation's customer and assignee. A count that cannot be read now is read again by the
+  // client's unread:get (the push is a convenience, the count is in the database).
+  const bool to_staff = sender_type == "customer";
+  const std::optional<std::string>& who = to_staff ? assigned_staff : customer;
+  if (!who) return;
+  const std::string type = to_staff ? "staff" : "customer";
+  const auto reader = to_staff ? persistence::reader_type::staff : persistence::reader_type::customer;
+  read_once(persistence::reader_unread(reader, *who), [this, conversation, type, sub = *who](const PGresult* r) {
+    auto counts = persistence::parse_reader_unread(r);
+    if (!counts) return;
+    std::int64_t count = 0;
+    for (const auto& u : counts->conversations)
+      if (u.conversation_id == conversation) count = u.unread;
+    auto msg = event_message(sio_, "unread",
+                             boost::json::object{{"conversationId", conversation}, {"count", count}, {"total", counts->total}});
+    msg->rooms = {identity_room(type, sub)};
+    sio_.rooms().broadcast(std::move(msg));
   });
 }
 
@@ -322,6 +320,14 @@ void inbox_shard::typing(const std::string& conversation, const typist& who, boo
                            }
                            o.post_guaranteed(here, [done = std::move(done), wait](reactor::shard&) mutable { done(wait); });
                          });
+}
+
+void inbox_shard::human_took_over(const std::string& conversation) {
+  const inbox_shards& peers = peers_;
+  shard_.post_guaranteed(owner_of(conversation, shard_.count()), [&peers, conversation](reactor::shard& o) {
+    inbox_shard& owner = peers.on(o);
+    if (owner.ai_hooks_.human_took_over) owner.ai_hooks_.human_took_over(conversation, std::string());
+  });
 }
 
 void inbox_shard::assistant_typing(const std::string& conversation, const typist& who, bool typing) {

@@ -70,8 +70,9 @@ struct committed_ai_job {
 // What the AI (which depends on the inbox) wants to hear from a conversation's owner.
 struct ai_hooks {
   reactor::unique_function<void(committed_ai_job)> job_created;
-  // A staff message committed: the assistant must stay quiet in this conversation.
-  reactor::unique_function<void(const std::string& conversation)> human_replied;
+  // A human took the conversation over: a staff message committed (`staff_sub` is its sender), or
+  // an update assigned staff or required a human (`staff_sub` empty). The assistant goes quiet.
+  reactor::unique_function<void(const std::string& conversation, const std::string& staff_sub)> human_took_over;
 };
 
 class inbox_shard;
@@ -126,6 +127,8 @@ class inbox_shard final : public room_observer {
 
   // ---- owner side, for the AI ----
   void set_ai_hooks(ai_hooks hooks) { ai_hooks_ = std::move(hooks); }
+  // Any shard: tells the conversation's owner that an update gave it to a human.
+  void human_took_over(const std::string& conversation);
   // The assistant starts or stops typing (no rate limit: the AI is not a client).
   void assistant_typing(const std::string& conversation, const typist& who, bool typing);
 
@@ -151,7 +154,8 @@ class inbox_shard final : public room_observer {
   void commit(persistence::persist_row row, std::string sender_socket, unsigned reply_shard, send_done_fn done);
   // The other side of the conversation (its customer, or its assigned staff user when the customer
   // wrote) has one more unread message: their sockets get `unread`.
-  void push_unread_after(const std::string& conversation, const std::string& sender_type);
+  void push_unread_after(const std::string& conversation, const std::string& sender_type,
+                         const std::optional<std::string>& customer, const std::optional<std::string>& assigned_staff);
   void read_once(persistence::query q, reactor::unique_function<void(const PGresult*)> next);
   template <class Reply>
   void answer_duplicate(const std::string& conversation, std::int64_t seq, send_done_fn done, Reply reply);

@@ -39,6 +39,7 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
   before(async () => {
     db = await startPostgres();
     server = await startServer('inbox', [
+      '--ai-backend', 'off',  // the AI's replies are tested in ai.test.mjs
       '--jwt-secret', SECRET,
       '--database-url', db.url,
       '--typing-ttl', '300',

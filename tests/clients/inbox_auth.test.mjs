@@ -22,7 +22,7 @@ describe(`inbox authentication against ${serverKind}`, { skip: isReference && 't
   let db;
   before(async () => {
     db = await startPostgres();
-    server = await startServer('inbox', ['--jwt-secret', SECRET, '--database-url', db.url]);
+    server = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url]);
   });
   after(async () => {
     closeClients();
@@ -69,7 +69,7 @@ describe(`inbox authentication against ${serverKind}`, { skip: isReference && 't
     ]) {
       const file = path.join(dir, `${alg}.pem`);
       writeFileSync(file, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-      const keyed = await startServer('inbox', ['--jwt-public-key', file, '--jwt-issuer', 'https://id.test', '--jwt-audience', 'inbox', '--database-url', db.url]);
+      const keyed = await startServer('inbox', ['--ai-backend', 'off', '--jwt-public-key', file, '--jwt-issuer', 'https://id.test', '--jwt-audience', 'inbox', '--database-url', db.url]);
       try {
         const claims = { sub: 'k', role: 'staff', iss: 'https://id.test', aud: 'inbox', exp: nowSeconds() + 60 };
         const ok = await connect(keyed.url, { transports: ['websocket'], auth: { token: signJwt(claims, { alg, privateKey: pair.privateKey }) } });

@@ -84,7 +84,7 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
     db?.destroy();
   });
 
-  const serverFlags = (extra = []) => ['--jwt-secret', SECRET, '--database-url', db.url, ...HEARTBEAT, ...extra];
+  const serverFlags = (extra = []) => ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url, ...HEARTBEAT, ...extra];
   const tokens = new Map();
   const tokenOf = (sub, role) => {
     const key = `${role}/${sub}`;

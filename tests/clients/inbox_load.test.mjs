@@ -51,7 +51,7 @@ describe(`ringcast-load inbox scenario against ${serverKind}`, { skip: isReferen
     assert.ok(existsSync(loadBinary), `ringcast-load not found at ${loadBinary}; set RINGCAST_LOAD_BINARY`);
     db = await startPostgres();
     // The test servers' 300 ms ping interval is for the heartbeat tests; this load needs none.
-    server = await startServer('inbox', ['--jwt-secret', SECRET, '--database-url', db.url,
+    server = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url,
       '--ping-interval', '5000', '--ping-timeout', '5000']);
   });
   after(async () => {

@@ -35,7 +35,7 @@ describe(`the inbox from python-socketio against ${serverKind}`, { skip }, () =>
   let server;
   before(async () => {
     db = await startPostgres();
-    server = await startServer('inbox', ['--jwt-secret', SECRET, '--database-url', db.url, '--ping-interval', '5000', '--ping-timeout', '5000']);
+    server = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url, '--ping-interval', '5000', '--ping-timeout', '5000']);
   });
   after(async () => {
     closeClients();

@@ -146,4 +146,11 @@ answer builtin_backend::respond(std::string_view message, std::span<const turn> 
           found.entry->intent.empty() ? std::string(detected) : found.entry->intent, std::string(code(l)), false};
 }
 
+std::optional<knowledge_entry> builtin_backend::best_entry(std::string_view message) const {
+  const auto index = snapshot();
+  const auto found = index->search_any(tokenize(head(message)));
+  if (!found.entry) return std::nullopt;
+  return *found.entry;
+}
+
 }  // namespace ringcast::ai

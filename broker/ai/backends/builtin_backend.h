@@ -21,6 +21,7 @@
 // Thread-safe: generate() and replace() may run on any threads at once.
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +58,9 @@ class builtin_backend final : public backend {
 
   // What generate() answers, without a request around it.
   answer respond(std::string_view message, std::span<const turn> history = {}) const;
+  // The entry that matches the message best in any language (a copy: the knowledge base may be
+  // replaced meanwhile), or none; for other backends' prompts.
+  std::optional<knowledge_entry> best_entry(std::string_view message) const;
 
  private:
   std::shared_ptr<const knowledge_index> snapshot() const;
