@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds the Release binary, starts a local PostgreSQL under var/ (unless
 # DATABASE_URL is set), makes a development token secret under var/ (unless RINGCAST_JWT_SECRET is
+# set), loads the sample AI knowledge base deploy/knowledge.json (unless RINGCAST_AI_KNOWLEDGE is
 # set), and runs the inbox in the foreground with any extra flags given (they win over these).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,5 +24,10 @@ if [ -z "${RINGCAST_JWT_SECRET:-}" ] && [ -z "${RINGCAST_JWT_PUBLIC_KEY:-}" ]; t
   RINGCAST_JWT_SECRET=$(cat var/jwt-secret)
   export RINGCAST_JWT_SECRET
   echo "run.sh: a client token: RINGCAST_JWT_SECRET=\$(cat var/jwt-secret) build/release/server/ringcast token --sub alice --role customer"
+fi
+if [ -z "${RINGCAST_AI_KNOWLEDGE:-}" ]; then
+  RINGCAST_AI_KNOWLEDGE=$root/deploy/knowledge.json
+  export RINGCAST_AI_KNOWLEDGE
+  echo "run.sh: the AI answers from the sample knowledge base deploy/knowledge.json (set RINGCAST_AI_KNOWLEDGE for your own)"
 fi
 exec build/release/server/ringcast --profile inbox "$@"
