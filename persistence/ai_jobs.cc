@@ -20,6 +20,12 @@ constexpr const char* open_sql =
     " FROM ai_jobs j JOIN messages m ON m.id = j.message_id"
     " WHERE j.status IN ('pending', 'processing') ORDER BY j.id";
 
+constexpr const char* resolution_sql =
+    "SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
+    "   AND m.sender_type = 'staff')), count(*)"
+    " FROM conversations c WHERE c.status IN ('resolved', 'closed')"
+    " AND c.updated_at > now() - $1::bigint * interval '1 second'";
+
 constexpr const char* delete_sql =
     "DELETE FROM ai_jobs WHERE id IN (SELECT id FROM ai_jobs WHERE status IN ('completed', 'failed')"
     " AND completed_at < now() - $1::bigint * interval '1 second' LIMIT $2::integer)";
@@ -42,6 +48,16 @@ std::optional<std::vector<open_ai_job>> parse_open_ai_jobs(const PGresult* res) 
       return std::nullopt;
   }
   return out;
+}
+
+query ai_resolution(std::int64_t window_s) { return {resolution_sql, {{std::to_string(window_s)}}}; }
+
+std::optional<ai_resolution_counts> parse_ai_resolution(const PGresult* res) {
+  ai_resolution_counts c;
+  if (!fields::has_shape(res, 2) || PQntuples(res) != 1 || !fields::get(res, 0, 0, c.by_ai) ||
+      !fields::get(res, 0, 1, c.total))
+    return std::nullopt;
+  return c;
 }
 
 query delete_finished_ai_jobs(std::int64_t older_than_s, int batch) {

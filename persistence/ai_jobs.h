@@ -34,6 +34,15 @@ struct open_ai_job {
 };
 std::optional<std::vector<open_ai_job>> parse_open_ai_jobs(const PGresult* res);
 
+// Conversations resolved or closed (last change) in the past `window_s` seconds: how many, and how
+// many of those had no staff message (the AI resolution rate). One row: (by_ai, total).
+query ai_resolution(std::int64_t window_s);
+struct ai_resolution_counts {
+  std::int64_t by_ai = 0;
+  std::int64_t total = 0;
+};
+std::optional<ai_resolution_counts> parse_ai_resolution(const PGresult* res);
+
 // Deletes up to `batch` jobs finished more than `older_than_s` seconds ago; the command tag
 // (PQcmdTuples) says how many.
 query delete_finished_ai_jobs(std::int64_t older_than_s, int batch);

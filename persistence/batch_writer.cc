@@ -107,7 +107,7 @@ void batch_writer::on_outcome(std::vector<item>& items, pg_outcome& o) {
   in_flight_rows_ -= items.size();
   switch (o.state) {
     case pg_outcome::status::ok: {
-      auto answers = o.results.size() == 2 ? parse_sequenced_batch(o.results[1].get(), items.size()) : std::nullopt;
+      auto answers = o.results.empty() ? std::nullopt : parse_sequenced_batch(o.results.back().get(), items.size());
       for (std::size_t i = 0; i < items.size(); ++i) {
         persist_result r;
         if (!answers) {

@@ -37,6 +37,10 @@ using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
 struct pg_statement {
   std::string sql;
   std::vector<std::optional<std::string>> params;  // text format; nullopt is SQL NULL
+  // Prepared once per connection (parsed and planned once). False for statements whose best plan
+  // depends on their parameters' contents: PostgreSQL's generic plan of the group-commit insert
+  // (arrays of rows) is much slower than a plan made for the batch at hand.
+  bool prepare = true;
 };
 
 struct pg_outcome {

@@ -1,5 +1,7 @@
 #include "persistence/sequenced_batch.h"
 
+#include <algorithm>
+
 #include "persistence/array_literal.h"
 #include "persistence/queries.h"
 #include "persistence/result_fields.h"
@@ -149,12 +151,15 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std
   }
   std::string key_array = keys.take();
   std::vector<pg_statement> out;
-  out.push_back({create_conversations_sql, {key_array}});
+  const bool any_key = std::any_of(rows.begin(), rows.end(),
+                                   [](const persist_row& r) { return r.key == conversation_key::external_key; });
+  if (any_key) out.push_back({create_conversations_sql, {key_array}, false});
   out.push_back({insert_sql,
                  {std::move(key_array), types.take(), senders.take(), client_ids.take(), contents.take(), ids.take(),
                   names.take(), attachments.take(), wants_ai.take(), urgent.take(), confidence.take(), intent.take(),
                   processing.take(), job.take(), outcome.take(), response.take(),
-                  std::to_string(ai_deadline.count())}});
+                  std::to_string(ai_deadline.count())},
+                 false});
   return out;
 }
 

@@ -65,11 +65,13 @@ std::vector<ai::knowledge_entry> load_knowledge(const std::string& file, PGconn*
 
 }  // namespace
 
-std::shared_ptr<broker::ai::ai_service> make_ai_service(const broker::ai::ai_settings& settings, PGconn* db) {
+std::shared_ptr<broker::ai::ai_service> make_ai_service(const broker::ai::ai_settings& settings, PGconn* db,
+                                                        const std::string& database_url) {
   using reactor::log_level;
   auto builtin = std::make_shared<ai::builtin_backend>(load_knowledge(settings.knowledge_file, db),
                                                        ai::builtin_options{settings.human_words});
   std::shared_ptr<ai::backend> backend = builtin;
+  std::unique_ptr<broker::ai::history_loader> history;
   if (settings.backend == "openai") {
     if (settings.url.empty()) throw std::runtime_error("--ai-backend openai needs --ai-url");
     ai::openai_config cfg;
@@ -83,11 +85,13 @@ std::shared_ptr<broker::ai::ai_service> make_ai_service(const broker::ai::ai_set
       return out;
     };
     backend = std::make_shared<ai::openai_backend>(std::move(cfg));
+    // The recent conversation goes into the prompt too (the builtin backend needs only the message).
+    history = std::make_unique<broker::ai::history_loader>(database_url, 10, std::chrono::milliseconds(500));
   }
   reactor::log(log_level::info, "AI replies: %s backend, %zu knowledge entries, %u workers, deadline %lld ms",
                settings.backend.c_str(), builtin->entry_count(), settings.concurrency,
                static_cast<long long>(settings.deadline.count()));
-  auto service = std::make_shared<broker::ai::ai_service>(settings, std::move(backend));
+  auto service = std::make_shared<broker::ai::ai_service>(settings, std::move(backend), std::move(history));
   // Jobs a crash left open: cancelled when a human has the conversation now, else resumed by
   // their owner shards (past their deadline: the fallback at once).
   run(db, persistence::cancel_moot_ai_jobs(), "cancelling AI jobs a human took over");

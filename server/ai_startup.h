@@ -11,6 +11,7 @@
 
 namespace ringcast::server {
 
-std::shared_ptr<broker::ai::ai_service> make_ai_service(const broker::ai::ai_settings& settings, PGconn* db);
+std::shared_ptr<broker::ai::ai_service> make_ai_service(const broker::ai::ai_settings& settings, PGconn* db,
+                                                        const std::string& database_url);
 
 }  // namespace ringcast::server

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
         persistence::apply_migrations(db);
         reactor::log(log_level::info, "database schema at version %d", persistence::schema_version(db));
         if (opts->profile == "inbox" && opts->ai.backend != "off") {
-          opts->app.ai = server::make_ai_service(opts->ai, db);
+          opts->app.ai = server::make_ai_service(opts->ai, db, opts->app.database_url);
           opts->app.inbox.settings.ai_replies = true;
           opts->app.inbox.settings.urgent_words = opts->ai.urgent_words;
         }

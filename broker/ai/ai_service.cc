@@ -4,14 +4,19 @@
 
 namespace ringcast::broker::ai {
 
-ai_service::ai_service(ai_settings settings, std::shared_ptr<ringcast::ai::backend> backend)
-    : settings_(std::move(settings)), backend_(std::move(backend)), queue_(settings_.max_queue) {}
+ai_service::ai_service(ai_settings settings, std::shared_ptr<ringcast::ai::backend> backend,
+                       std::unique_ptr<history_loader> history)
+    : settings_(std::move(settings)),
+      backend_(std::move(backend)),
+      history_(std::move(history)),
+      queue_(settings_.max_queue) {}
 
 ai_service::~ai_service() { stop(); }
 
 void ai_service::start(post_fn post) {
   post_ = std::move(post);
-  workers_ = std::make_unique<ai_workers>(*backend_, queue_, settings_.retry, settings_.concurrency, figures_);
+  workers_ = std::make_unique<ai_workers>(*backend_, queue_, settings_.retry, settings_.concurrency, figures_,
+                                          history_.get());
 }
 
 void ai_service::stop() { workers_.reset(); }

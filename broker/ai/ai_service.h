@@ -2,6 +2,8 @@
 // The AI auto-responder of the whole process: the backend, the job queue and the worker threads,
 // shared by every shard. Owner shards (ai_shard) push jobs; workers hand results back to the
 // owner through a post function that reaches a shard from any thread.
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -10,6 +12,7 @@
 #include "broker/ai/ai_settings.h"
 #include "broker/ai/ai_workers.h"
 #include "broker/ai/backends/backend.h"
+#include "broker/ai/history_loader.h"
 #include "broker/ai/job_queue.h"
 #include "persistence/ai_jobs.h"
 #include "reactor/mailbox.h"
@@ -20,7 +23,9 @@ class ai_service {
  public:
   using post_fn = std::function<void(unsigned shard, reactor::shard_task)>;
 
-  ai_service(ai_settings settings, std::shared_ptr<ringcast::ai::backend> backend);
+  // `history`: the backend wants each conversation's recent messages (null: it does not).
+  ai_service(ai_settings settings, std::shared_ptr<ringcast::ai::backend> backend,
+             std::unique_ptr<history_loader> history = nullptr);
   ~ai_service();
   ai_service(const ai_service&) = delete;
   ai_service& operator=(const ai_service&) = delete;
@@ -40,11 +45,17 @@ class ai_service {
   std::vector<persistence::open_ai_job> take_open_jobs(unsigned shard, unsigned shards);
 
   const worker_figures& figures() const noexcept { return figures_; }
+  // Conversations resolved in the past hour, and those of them with no staff message (shard 0
+  // reads them every 5 s).
+  static constexpr std::chrono::hours resolution_window{1};
+  std::atomic<std::int64_t> resolved_total{0};
+  std::atomic<std::int64_t> resolved_by_ai{0};
   std::array<std::size_t, job_queue::priorities> queue_depth() const { return queue_.depth(); }
 
  private:
   ai_settings settings_;
   std::shared_ptr<ringcast::ai::backend> backend_;
+  std::unique_ptr<history_loader> history_;
   job_queue queue_;
   worker_figures figures_;
   post_fn post_;

@@ -44,10 +44,11 @@ ai_shard::ai_shard(reactor::shard& shard, inbox::inbox_shard& inbox, ai_service&
   inbox_.set_ai_hooks(std::move(hooks));
   resume_open_jobs();
   if (shard_.id() == 0) {
-    // Finished jobs are history the metrics have already counted; delete the old ones in small
-    // batches so the table stays small without long locks.
-    cleanup_timer_ = shard_.timers().schedule_after(60s, [this] {
-      const reactor::shard::clock::duration next = 60s;
+    // Every 5 s: the resolution rate for /metrics, and the clean-up: finished jobs are history
+    // the metrics have already counted; the old ones go in small batches, without long locks.
+    cleanup_timer_ = shard_.timers().schedule_after(1s, [this] {
+      const reactor::shard::clock::duration next = 5s;
+      refresh_resolution();
       write(persistence::delete_finished_ai_jobs(
                 std::chrono::duration_cast<std::chrono::seconds>(service_.settings().keep_finished).count(),
                 cleanup_batch),
@@ -99,6 +100,7 @@ void ai_shard::start(std::int64_t job, int priority, std::string conversation, s
   auto ticket = std::make_shared<job_ticket>();
   ticket->id = job;
   ticket->priority = priority;
+  ticket->seq = seq;
   ticket->due = due;
   ticket->request.conversation_id = conversation;
   ticket->request.content = std::move(content);
@@ -280,6 +282,23 @@ void ai_shard::cancel(std::int64_t job, const std::string& conversation) {
   // Left open when the database is away: the next start cancels it (a human is there).
   write(persistence::cancel_ai_job(job), "cancelling an AI job");
   broker_stats::bump(stats_.ai_outcomes[std::size_t(ai_outcome::cancelled)]);
+}
+
+void ai_shard::refresh_resolution() {
+  auto* pg = inbox_.database();
+  if (!pg || !pg->ready()) return;
+  auto q = persistence::ai_resolution(std::chrono::duration_cast<std::chrono::seconds>(ai_service::resolution_window).count());
+  persistence::pg_unit unit;
+  unit.transaction = false;
+  unit.statements.push_back({q.sql, std::move(q.params.values)});
+  unit.done = [this](persistence::pg_outcome& o) {
+    if (!alive_ || o.state != persistence::pg_outcome::status::ok || o.results.empty()) return;
+    if (auto c = persistence::parse_ai_resolution(o.results[0].get())) {
+      service_.resolved_total.store(c->total, std::memory_order_relaxed);
+      service_.resolved_by_ai.store(c->by_ai, std::memory_order_relaxed);
+    }
+  };
+  pg->submit(std::move(unit));
 }
 
 void ai_shard::write(persistence::query q, const char* what) {

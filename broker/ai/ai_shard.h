@@ -63,6 +63,7 @@ class ai_shard {
   void escalate(const std::string& conversation, const std::string& reason, float confidence, unsigned tries = 0);
   // A write on the owner's connection whose failure is only logged (skipped when it is down).
   void write(persistence::query q, const char* what);
+  void refresh_resolution();
   void typing(const std::string& conversation, bool on);
   void resume_open_jobs();
 

@@ -5,8 +5,8 @@
 namespace ringcast::broker::ai {
 
 ai_workers::ai_workers(ringcast::ai::backend& backend, job_queue& queue, retry_policy policy, unsigned threads,
-                       worker_figures& figures)
-    : backend_(backend), queue_(queue), policy_(policy), figures_(figures) {
+                       worker_figures& figures, const history_loader* history)
+    : backend_(backend), queue_(queue), policy_(policy), figures_(figures), history_(history) {
   threads_.reserve(threads);
   for (unsigned i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { run(); });
@@ -31,6 +31,8 @@ job_result ai_workers::work_on(job_ticket& job) {
   job_result r;
   figures_.in_flight.fetch_add(1, std::memory_order_relaxed);
   const auto started = clock::now();
+  if (history_ && !job.settled.load(std::memory_order_acquire) && policy_.attempt_deadline(1, started, job.due))
+    job.request.history = history_->load(job.request.conversation_id, job.seq);
   for (unsigned attempt = 1; !job.settled.load(std::memory_order_acquire); ++attempt) {
     if (const auto pause = policy_.backoff_before(attempt); pause.count() > 0) {
       // Only the pause that still leaves room for the attempt.

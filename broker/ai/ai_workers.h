@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "broker/ai/backends/backend.h"
+#include "broker/ai/history_loader.h"
 #include "broker/ai/job_queue.h"
 #include "broker/ai/retry_policy.h"
 
@@ -24,8 +25,9 @@ struct worker_figures {
 
 class ai_workers {
  public:
+  // `history`: read each job's recent messages for the prompt first (null: none).
   ai_workers(ringcast::ai::backend& backend, job_queue& queue, retry_policy policy, unsigned threads,
-             worker_figures& figures);
+             worker_figures& figures, const history_loader* history = nullptr);
   // Closes the queue and joins the threads (each ends its current call by that call's deadline).
   ~ai_workers();
   ai_workers(const ai_workers&) = delete;
@@ -39,6 +41,7 @@ class ai_workers {
   job_queue& queue_;
   retry_policy policy_;
   worker_figures& figures_;
+  const history_loader* history_;
   std::vector<std::thread> threads_;
 };
 

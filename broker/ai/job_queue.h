@@ -33,6 +33,7 @@ struct job_ticket {
   std::int64_t id = 0;
   int priority = 3;          // 1..5, 1 first
   std::uint64_t order = 0;   // set by the queue: first come, first served within a priority
+  std::int64_t seq = 0;      // the customer's message
   clock::time_point due;     // the owner sends the fallback at this time
   ringcast::ai::request request;  // request.deadline is ignored: workers set it per attempt
   // Set by the owner shard once it stopped waiting (fallback sent, human took over); a worker

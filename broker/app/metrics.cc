@@ -220,6 +220,11 @@ std::string metrics_registry::render() const {
     w.sample("ai_attempts_total", f.attempts.load(std::memory_order_relaxed));
     w.family("ai_attempt_failures_total", "counter", "Backend calls that failed.");
     w.sample("ai_attempt_failures_total", f.failures.load(std::memory_order_relaxed));
+    // The AI resolution rate is by_ai / total (refreshed every 5 s).
+    w.family("ai_resolved_conversations", "gauge",
+             "Conversations resolved or closed in the past hour: all of them, and those with no staff message.");
+    w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_total.load(std::memory_order_relaxed)), "by", "anyone");
+    w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_by_ai.load(std::memory_order_relaxed)), "by", "ai");
   }
   labelled("limits_hit_total", "Requests refused or clients closed for passing a per-client limit.", "limit",
            &broker_stats::limits_hit, 0, std::size_t(limit_kind::count),

@@ -161,12 +161,138 @@ describe(`AI auto-replies against ${serverKind}`, { skip: isReference && 'the in
       assert.equal(aiMessages(c.messages)[0].payload.content, KNOWLEDGE[1].answer);
     });
 
-    test('/metrics shows the AI response time, outcomes and the queue', async () => {
+    test('/metrics shows the AI response time, outcomes, the queue and the resolution rate', async () => {
+      // A conversation the AI answered is resolved with no staff message: it counts for the AI.
+      const staff = await as(server, 'agent-5', 'staff');
+      const c = await customer(server, 'cust-resolved');
+      await call(c.socket, 'message:send', { conversationId: c.conversation.id, content: 'Can I get a refund?', clientId: 'r-1' });
+      await until('the answer', () => aiMessages(c.messages).length === 1, 6000);
+      const byAi = await metric(server, 'ai_resolved_conversations{by="ai"}');
+      const resolved = await call(staff, 'conversation:update', { conversationId: c.conversation.id, status: 'resolved' });
+      assert.equal(resolved.conversation.status, 'resolved');
+      const deadline = Date.now() + 10_000;
+      while (await metric(server, 'ai_resolved_conversations{by="ai"}') !== byAi + 1) {
+        assert.ok(Date.now() < deadline, 'the resolution rate did not count the conversation');
+        await sleep(100);
+      }
+      assert.ok(await metric(server, 'ai_resolved_conversations{by="anyone"}') >= byAi + 1);
       assert.ok(await metric(server, 'ai_jobs_total{outcome="answered"}') >= 2);
       assert.ok(await metric(server, 'ai_jobs_total{outcome="escalated"}') >= 2);
       assert.ok(await metric(server, 'ai_response_seconds_count') >= 4);
       assert.equal(await metric(server, 'ai_queue_depth{priority="1"}'), 0);
       assert.equal(await metric(server, 'ai_in_flight'), 0);
+    });
+  });
+
+  describe('overload and crashes', () => {
+    let fake;
+    before(async () => {
+      fake = await startFakeOpenAI({ mode: 'slow', delayMs: 2000 });
+    });
+    after(async () => {
+      closeClients();
+      await fake?.close();
+    });
+    const openaiFlags = () => flags(['--ai-backend', 'openai', '--ai-url', fake.url]);
+
+    test('1,000 customer messages in 10 s against a backend taking 2 s each: every one gets its reply or the fallback within 6 s, once', { timeout: 90_000 }, async () => {
+      fake.setMode('slow', { delayMs: 2000, answer: () => ({ answer: 'Here is your answer.', confidence: 0.95, intent: 'billing', escalate: false }) });
+      const server = await startServer('inbox', openaiFlags());
+      try {
+        // 100 customers with 10 conversations each (creating joins the customer's socket to it).
+        const conversations = [];
+        const replyAt = new Map();
+        const replies = new Map();
+        for (let i = 0; i < 100; i++) {
+          const socket = await as(server, `load-${i}`, 'customer');
+          socket.on('message:new', (m) => {
+            if (m.senderType !== 'ai') return;
+            replies.set(m.conversationId, (replies.get(m.conversationId) ?? 0) + 1);
+            if (!replyAt.has(m.conversationId)) replyAt.set(m.conversationId, Date.now());
+          });
+          for (let k = 0; k < 10; k++) {
+            const { conversation } = await call(socket, 'conversation:create', {});
+            conversations.push({ socket, id: conversation.id });
+          }
+        }
+        // One message per conversation, 100 a second for 10 s.
+        const ackedAt = new Map();
+        const sends = [];
+        const start = Date.now();
+        for (const [n, c] of conversations.entries()) {
+          const due = start + n * 10;
+          if (due > Date.now()) await sleep(due - Date.now());
+          sends.push(call(c.socket, 'message:send', { conversationId: c.id, content: `Question number ${n}`, clientId: `load-${n}` })
+            .then((ack) => {
+              assert.ok(!ack.error, JSON.stringify(ack.error));
+              ackedAt.set(c.id, Date.now());
+            }));
+        }
+        await Promise.all(sends);
+        await until('a reply or fallback for all 1,000', () => replyAt.size === conversations.length, 15_000);
+        let worst = 0;
+        for (const c of conversations) worst = Math.max(worst, replyAt.get(c.id) - ackedAt.get(c.id));
+        console.log(`# overload: the slowest of 1,000 replies came ${worst} ms after its ack`);
+        assert.ok(worst < 6000, `a reply came ${worst} ms after its ack`);
+        const stored = await db.query(
+          "SELECT count(*)::int AS n, count(DISTINCT m.conversation_id)::int AS conversations FROM messages m WHERE m.sender_type = 'ai' AND m.conversation_id = ANY($1)",
+          [conversations.map((c) => c.id)]);
+        assert.deepEqual(stored[0], { n: 1000, conversations: 1000 }, 'one AI message per customer message');
+        for (const c of conversations) assert.equal(replies.get(c.id), 1, `conversation ${c.id} got ${replies.get(c.id)} AI messages`);
+        const outcomes = await db.query(
+          'SELECT outcome, count(*)::int AS n FROM ai_jobs WHERE conversation_id = ANY($1) GROUP BY outcome ORDER BY outcome',
+          [conversations.map((c) => c.id)]);
+        console.log(`# overload outcomes: ${JSON.stringify(outcomes)}`);
+        assert.equal(outcomes.reduce((sum, o) => sum + o.n, 0), 1000);
+        assert.ok(outcomes.every((o) => ['answered', 'fallback'].includes(o.outcome)), JSON.stringify(outcomes));
+      } finally {
+        closeClients();
+        await stopServer(server);
+      }
+    });
+
+    test('kill -9 with jobs pending: after the restart every job is answered or given the fallback, none twice', { timeout: 60_000 }, async () => {
+      fake.setMode('hang');
+      const requestsBefore = fake.requests.length;
+      let server = await startServer('inbox', [...openaiFlags(), '--ai-deadline-ms', '4000']);
+      const ids = [];
+      try {
+        const socket = await as(server, 'crash-customer', 'customer');
+        for (let k = 0; k < 20; k++) {
+          const { conversation } = await call(socket, 'conversation:create', {});
+          const ack = await call(socket, 'message:send', { conversationId: conversation.id, content: `Help ${k}`, clientId: `crash-${k}` });
+          assert.ok(!ack.error);
+          ids.push(conversation.id);
+        }
+        await until('the backend holding calls', () => fake.requests.length - requestsBefore >= 3);
+        const open = await db.query("SELECT count(*)::int AS n FROM ai_jobs WHERE conversation_id = ANY($1) AND status = 'pending'", [ids]);
+        assert.equal(open[0].n, 20, 'every job still open at the kill');
+        process.kill(server.pid, 'SIGKILL');
+        await server.stop();
+      } finally {
+        closeClients();
+      }
+      fake.setMode('answer', { answer: () => ({ answer: 'Answered after the restart.', confidence: 0.9, intent: 'account', escalate: false }) });
+      server = await startServer('inbox', [...openaiFlags(), '--ai-deadline-ms', '4000']);
+      try {
+        const finished = async () => (await db.query(
+          "SELECT count(*)::int AS n FROM ai_jobs WHERE conversation_id = ANY($1) AND status IN ('completed', 'failed')", [ids]))[0].n;
+        const deadline = Date.now() + 15_000;
+        while (await finished() < 20) {
+          assert.ok(Date.now() < deadline, 'jobs still open 15 s after the restart');
+          await sleep(50);
+        }
+        const perJob = await db.query(
+          "SELECT j.id, j.outcome, count(m.id)::int AS replies FROM ai_jobs j LEFT JOIN messages m ON m.conversation_id = j.conversation_id AND m.sender_type = 'ai' WHERE j.conversation_id = ANY($1) GROUP BY j.id, j.outcome",
+          [ids]);
+        assert.equal(perJob.length, 20);
+        for (const j of perJob) {
+          assert.equal(j.replies, 1, `job ${j.id} (${j.outcome}) has ${j.replies} AI messages`);
+          assert.ok(['answered', 'fallback'].includes(j.outcome), j.outcome);
+        }
+      } finally {
+        await stopServer(server);
+      }
     });
   });
 
@@ -197,6 +323,12 @@ describe(`AI auto-replies against ${serverKind}`, { skip: isReference && 'the in
       const body = fake.requests[before];
       assert.equal(body.model, 'test-model');
       assert.ok(JSON.stringify(body.messages).includes('When will my parcel arrive?'));
+      // The next question goes with the conversation so far.
+      await call(c.socket, 'message:send', { conversationId: c.conversation.id, content: 'And to Lisbon?', clientId: 'o-1b' });
+      await until('the second reply', () => aiMessages(c.messages).length === 2, 3000);
+      const prompt = JSON.stringify(fake.requests[fake.requests.length - 1].messages);
+      assert.ok(prompt.includes('When will my parcel arrive?') && prompt.includes('Your parcel arrives Tuesday.') &&
+        prompt.includes('And to Lisbon?'), prompt);
     });
 
     test('errors are retried, then the fallback arrives within the deadline', async () => {
