@@ -134,3 +134,31 @@ run_alternately() {
     done
   done
 }
+
+# start_postgres NAME: a throw-away PostgreSQL cluster (deploy/local-postgres.sh) in a new
+# directory work=/tmp/NAME.XXXXXX, stopped and removed at exit together with the server in
+# server_pid. Sets work, pg_bin, pg_port, base_url and secret (a random JWT key for the run).
+start_postgres() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$work"
+  secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  pg_port=$(free_port)
+  server_pid=""
+  trap stop_postgres EXIT
+  base_url=$("$root/deploy/local-postgres.sh" start "$work/pg" "$pg_port")
+}
+stop_postgres() {
+  stop_pid "$server_pid"
+  "$root/deploy/local-postgres.sh" stop "$work/pg" || true
+  rm -rf "$work"
+}
+
+# fresh_database NAME: drops and creates database NAME in that cluster and prints its URL, so no
+# run pays for the rows and indexes of the ones before it.
+fresh_database() {
+  local name=$1
+  PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
+  echo "${base_url%/*}/$name"
+}

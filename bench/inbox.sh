@@ -32,27 +32,7 @@ if [[ ${servers[*]} == *node* && ! -d $peer_dir/node_modules ]]; then
 fi
 with_default_durations
 
-work=$(mktemp -d /tmp/ringcast-inbox.XXXXXX)
-chmod 755 "$work"
-secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-pg_port=$(free_port)
-server_pid=""
-cleanup() {
-  stop_pid "$server_pid"
-  "$root/deploy/local-postgres.sh" stop "$work/pg" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-base_url=$("$root/deploy/local-postgres.sh" start "$work/pg" "$pg_port")
-
-# A fresh database per run, so no run pays for the rows and indexes of the ones before it.
-fresh_database() {
-  local name=$1
-  PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
-  echo "${base_url%/*}/$name"
-}
+start_postgres ringcast-inbox
 
 start_server() {
   local url
@@ -72,44 +52,25 @@ results=$work/results.jsonl
 : >"$results"
 run_alternately --scenario inbox --jwt-secret "$secret"
 
-python3 - "$results" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+python3 - "$results" "$here" <<'PY'
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+sys.path.insert(0, sys.argv[2])
+from summary import cell, load, warn
+rows = load(sys.argv[1])
 figures = [("acks_per_s", "durable msgs/s"), ("deliveries_per_s", "deliveries/s")]
 for kind in ("ack", "delivery"):
     for p in ("p50", "p99", "p999"):
         figures.append((f"{kind}_latency_us.{p}", f"{kind} {p} ms"))
 figures += [("server_cpu_pct", "server cpu %"), ("generator_cpu_pct", "generator cpu %")]
 
-def get(r, path):
-    for k in path.split("."):
-        r = r.get(k) if isinstance(r, dict) else None
-    return r
-
-def cell(label, path):
-    xs = [v for v in (get(r, path) for r in rows if r.get("label") == label) if isinstance(v, (int, float))]
-    if "latency" in path:
-        xs = [x / 1000 for x in xs]
-    if not xs:
-        return "-", None
-    fmt = lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.2f}"
-    m = statistics.median(xs)
-    return f"{fmt(m)} [{fmt(min(xs))}-{fmt(max(xs))}]", m
-
 count = lambda label: sum(1 for r in rows if r.get("label") == label)
 print(f"\ninbox: medians [min-max] over {count('ringcast')} ringcast and {count('node')} node runs")
 print(f"{'figure':22}{'ringcast':34}{'node':34}ringcast/node")
 for path, name in figures:
-    (a, am), (b, bm) = cell("ringcast", path), cell("node", path)
+    (a, am), (b, bm) = cell(rows, "ringcast", path), cell(rows, "node", path)
     ratio = f"{am / bm:.2f}x" if am is not None and bm else "-"
     print(f"{name:22}{a:34}{b:34}{ratio}")
-checks = ("failed", "disconnects", "ack_errors", "unanswered", "missing_deliveries", "gaps", "duplicates", "misrouted",
-          "unparsed", "unexpected_acks")
-for r in rows:
-    bad = {k: r.get(k) for k in checks if r.get(k)}
-    if bad or r.get("stalled"):
-        print(f"WARNING {r.get('label')}: {bad} stalled {r.get('stalled')} errors {r.get('ack_errors_by_code')}")
-sat = [r["label"] for r in rows if r.get("generator_saturated")]
-if sat:
-    print(f"generator saturated in {len(sat)} run(s): {', '.join(sat)}")
+warn(rows, ("failed", "disconnects", "ack_errors", "unanswered", "missing_deliveries", "gaps", "duplicates", "misrouted",
+            "unparsed", "unexpected_acks"))
 PY

@@ -8,6 +8,10 @@
 // ns when the message was due (scheduled time at a fixed rate, send time in a closed loop), so
 // every recipient can time its delivery without a lookup; the ack is timed from the same stamp.
 // Each recipient checks per conversation that seq goes up by exactly 1.
+//
+// With --ai-replies the content is a knowledge-base question instead (a stamp would lower the
+// answer's confidence), there are no watchers, only the feed socket, and ai_replies.h times each
+// AI reply from the customer's ack; in a closed loop a customer sends again on a reply, not an ack.
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -22,6 +26,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "bench/loadgen/ai_replies.h"
 #include "bench/loadgen/scenarios.h"
 #include "bench/loadgen/tokens.h"
 
@@ -108,12 +113,13 @@ class inbox_scenario final : public load_scenario {
  public:
   inbox_scenario(const options& o, run_control& ctl)
       : opts_(o), ctl_(ctl), customers_(o.conversations),
-        watchers_(o.staff_pool ? o.staff_pool : 2 * o.conversations), staff_count_(watchers_ + 1),
+        watchers_(o.ai_replies ? 0 : o.staff_pool ? o.staff_pool : 2 * o.conversations), staff_count_(watchers_ + 1),
         closed_loop_(o.rate <= 0), convs_(customers_), staff_(staff_count_) {
+    if (o.ai_replies) ai_ = std::make_unique<ai_reply_tracker>(customers_, o.threads);
     if (std::uint64_t(staff_count_) * customers_ > max_tracked_pairs)
       throw std::runtime_error("too many staff sockets x conversations to track (" + std::to_string(staff_count_) +
                                " x " + std::to_string(customers_) + "); use fewer --conversations or a --staff-pool");
-    for (std::uint32_t i = 0; i < customers_; ++i)
+    for (std::uint32_t i = 0; i < customers_ && watchers_; ++i)
       for (std::uint32_t j : watchers_of(i)) staff_[j].watches.push_back(i);
     for (auto& st : staff_) st.seqs.resize(customers_);
     // Subs unique to this run: a customer's conversations and a sender's clientIds are its own.
@@ -182,12 +188,15 @@ class inbox_scenario final : public load_scenario {
 
   void on_message(worker& w, session& s, std::string_view text, std::int64_t now) override {
     if (text.empty()) return;
+    const bool message = text.starts_with(R"(2["message:new",)");
     if (s.id() < customers_) {
       if (text[0] == '3') on_customer_ack(w, s, text, now);
+      else if (ai_ && message) on_ai_reply(w, s, text, now);
       return;
     }
     staff_socket& st = staff_[s.id() - customers_];
-    if (text.starts_with(R"(2["message:new",)")) deliver(w, st, text, now);
+    if (message && ai_) ai_->on_feed_message(w.index(), text);
+    else if (message) deliver(w, st, text, now);
     else if (text[0] == '3') on_join_ack(st, s, text);
   }
 
@@ -241,6 +250,7 @@ class inbox_scenario final : public load_scenario {
       acked += side->acked.get();
       delivered += side->delivered.get();
     }
+    if (ai_) return answered >= sent && ai_->drained(staff_prepared_.load() > 0);
     return answered >= sent && delivered >= acked * staff_prepared_.load();
   }
 
@@ -284,6 +294,7 @@ class inbox_scenario final : public load_scenario {
     cv.id.assign(reply.substr(at + 6, end - at - 6));
     cv.known.store(true, std::memory_order_release);
     ctl_.prepared.fetch_add(1);
+    if (!watchers_) return;
     const unsigned threads = unsigned(sides_.size());
     for (std::uint32_t j : watchers_of(s.id())) {
       worker_side& target = *sides_[owner(customers_ + j, threads)];
@@ -353,15 +364,22 @@ class inbox_scenario final : public load_scenario {
     char head[160];
     const int n = std::snprintf(head, sizeof(head), R"(2%llu["message:send",{"conversationId":"%s","clientId":"%u-%llu","content":")",
                                 static_cast<unsigned long long>(ack), cv.id.c_str(), c, static_cast<unsigned long long>(ack));
-    char body[48];
-    const int m = std::snprintf(body, sizeof(body), "%lld %u ", static_cast<long long>(stamp), c);
     std::string& text = w.scratch();
-    text.assign(head, std::size_t(n)).append(body, std::size_t(m));
-    if (opts_.payload > std::uint32_t(m)) text.append(opts_.payload - std::uint32_t(m), 'x');
+    text.assign(head, std::size_t(n));
+    const bool measuring = ctl_.measuring.load(std::memory_order_relaxed);
+    if (ai_) {
+      text.append(ai_question(c, ack - first_send_ack_id));
+      ai_->on_sent(c, stamp, measuring);
+    } else {
+      char body[48];
+      const int m = std::snprintf(body, sizeof(body), "%lld %u ", static_cast<long long>(stamp), c);
+      text.append(body, std::size_t(m));
+      if (opts_.payload > std::uint32_t(m)) text.append(opts_.payload - std::uint32_t(m), 'x');
+    }
     text.append("\"}]");
     cv.pending.push_back(stamp);
     side.sent.bump();
-    if (ctl_.measuring.load(std::memory_order_relaxed)) w.sent.bump();
+    if (measuring) w.sent.bump();
     s.send_packet(text);
   }
 
@@ -381,7 +399,15 @@ class inbox_scenario final : public load_scenario {
     }
     side.answered.bump();
     w.messages_total.bump();
-    if (const auto e = reply.find(R"("error":)"); e != std::string_view::npos) {
+    const auto e = reply.find(R"("error":)");
+    if (ai_) {
+      std::uint64_t seq = 0;
+      const auto q = reply.find(R"("seq":)");
+      std::string_view rest = q == std::string_view::npos ? std::string_view() : reply.substr(q + 6);
+      if (e != std::string_view::npos || !take_number(rest, seq)) seq = 0;
+      ai_->on_acked(w.index(), s.id(), ack - first_send_ack_id, seq, now);
+    }
+    if (e != std::string_view::npos) {
       // {"error":{"code":"unavailable","message":...}}
       std::string_view code = "?";
       if (const auto k = reply.find(R"("code":")", e); k != std::string_view::npos) {
@@ -398,7 +424,12 @@ class inbox_scenario final : public load_scenario {
         side.ack_latency.record(now - stamp);
       }
     }
-    if (closed_loop_ && ctl_.is(phase::load)) send(w, side, s.id(), s, w.refresh_clock());
+    if (closed_loop_ && !ai_ && ctl_.is(phase::load)) send(w, side, s.id(), s, w.refresh_clock());
+  }
+
+  void on_ai_reply(worker& w, session& s, std::string_view text, std::int64_t now) noexcept {
+    const bool paired = ai_->on_customer_message(w, s.id(), text, now, ctl_.measuring.load(std::memory_order_relaxed));
+    if (paired && closed_loop_ && ctl_.is(phase::load)) send(w, *sides_[w.index()], s.id(), s, w.refresh_clock());
   }
 
   // `2["message:new",{"id":...,"conversationId":"<uuid>","seq":N,...,"content":"<stamp> <c> xx",...},"<offset>"]`
@@ -460,6 +491,7 @@ class inbox_scenario final : public load_scenario {
   std::vector<std::string> auth_;  // CONNECT data by session id
   std::vector<std::unique_ptr<worker_side>> sides_;
   std::atomic<std::uint32_t> staff_prepared_{0};
+  std::unique_ptr<ai_reply_tracker> ai_;  // --ai-replies
 };
 
 void fd_handler::on_poll(std::uint32_t) noexcept { sc_.on_fd(worker_, timer_); }
@@ -491,6 +523,7 @@ void inbox_scenario::describe(report& r, const std::vector<std::unique_ptr<worke
     unparsed += st.unparsed;
     if (!st.prepared) continue;
     ++staff;
+    if (ai_) continue;  // the feed socket's messages are counted by ai_reply_tracker
     for (std::size_t c = 0; c < convs_.size(); ++c)
       if (convs_[c].acked > st.seqs[c].received) missing += convs_[c].acked - st.seqs[c].received;
   }
@@ -520,7 +553,7 @@ void inbox_scenario::describe(report& r, const std::vector<std::unique_ptr<worke
   r.add("ack_errors", error_count);
   r.add_raw("ack_errors_by_code", by_code);
   r.add("unexpected_acks", unexpected);
-  r.add("expected_deliveries", acked * staff);
+  r.add("expected_deliveries", ai_ ? 0 : acked * staff);
   r.add("missing_deliveries", missing);
   r.add("gaps", gaps);
   r.add("duplicates", dups);
@@ -533,20 +566,23 @@ void inbox_scenario::describe(report& r, const std::vector<std::unique_ptr<worke
                 "  whole run: %llu sent, %llu acked, %llu unanswered, ack errors %llu %s; deliveries missing %llu of "
                 "%llu, gaps %llu, duplicates/out of order %llu, misrouted %llu, unparsed %llu\n",
                 static_cast<unsigned long long>(created), static_cast<unsigned long long>(staff),
-                opts_.staff_pool ? ("pool of " + std::to_string(opts_.staff_pool) + " + feed").c_str() : "2 per conversation + feed",
+                ai_ ? "the feed only"
+                : opts_.staff_pool ? ("pool of " + std::to_string(opts_.staff_pool) + " + feed").c_str()
+                                   : "2 per conversation + feed",
                 closed_loop_ ? ("closed loop, " + std::to_string(opts_.window) + " in flight per customer").c_str()
                              : ("fixed rate " + std::to_string(std::llround(opts_.rate)) + " msg/s").c_str(),
                 double(acks) / seconds, double(deliveries) / seconds, double(sent_measured) / seconds,
                 static_cast<unsigned long long>(sent), static_cast<unsigned long long>(acked),
                 static_cast<unsigned long long>(sent - std::min(sent, answered)),
                 static_cast<unsigned long long>(error_count), by_code.c_str(), static_cast<unsigned long long>(missing),
-                static_cast<unsigned long long>(acked * staff), static_cast<unsigned long long>(gaps),
+                static_cast<unsigned long long>(ai_ ? 0 : acked * staff), static_cast<unsigned long long>(gaps),
                 static_cast<unsigned long long>(dups), static_cast<unsigned long long>(misrouted),
                 static_cast<unsigned long long>(unparsed));
   r.human += line;
   r.human += closed_loop_ ? "  latencies from each send\n" : "  latencies from each message's scheduled time\n";
   describe_latency(r, ack_latency, "ack_latency_us", "ack");
-  describe_latency(r, delivery_latency, "delivery_latency_us", "delivery");
+  if (ai_) ai_->describe(r, seconds, staff > 0);
+  else describe_latency(r, delivery_latency, "delivery_latency_us", "delivery");
 }
 
 }  // namespace

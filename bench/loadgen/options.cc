@@ -102,6 +102,13 @@ const std::vector<flag_spec>& flags() {
          o.jwt_secret = v;
          return !v.empty();
        }},
+      {"ai-replies", "", "inbox: customers send questions of the sample knowledge base and time the AI's reply to each "
+                         "(from the ack: the commit); no watchers, only the staff feed socket; closed loop: "
+                         "--window questions awaiting a reply per customer",
+       [](options& o, std::string_view) {
+         o.ai_replies = true;
+         return true;
+       }},
       {"server-pid", "PID", "server process: its CPU (and RSS for conns) is reported from /proc",
        [](options& o, std::string_view v) { return number<int>(v, o.server_pid, 1, 1 << 30); }},
       {"label", "TEXT", "copied into the JSON line",
@@ -239,6 +246,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   }
   if (o.scenario == scenario_kind::inbox && o.jwt_secret.empty()) {
     error = "the inbox scenario needs --jwt-secret (the server's)";
+    return std::nullopt;
+  }
+  if (o.ai_replies && (o.scenario != scenario_kind::inbox || o.staff_pool)) {
+    error = "--ai-replies is a mode of the inbox scenario, without --staff-pool (it has no watchers)";
     return std::nullopt;
   }
   if (o.window == 0) o.window = o.scenario == scenario_kind::fanout || o.scenario == scenario_kind::inbox ? 16 : 1;

@@ -37,6 +37,7 @@ struct options {
   std::uint32_t conversations = 20;  // inbox: conversations, one customer each
   std::uint32_t staff_pool = 0;      // inbox: watchers drawn from this many staff sockets (0: 2 per conversation)
   std::string jwt_secret;            // inbox: HS256 key the sessions' tokens are signed with
+  bool ai_replies = false;           // inbox: customers ask knowledge-base questions; the AI's replies are timed
   int server_pid = 0;
   bool json_only = false;
   bool spin = false;  // poll without sleeping (no wake-ups for the server to pay; uses a whole core)
