@@ -16,8 +16,17 @@ batch_writer::batch_writer(reactor::shard& shard, pg_connection& pg, options opt
 
 batch_writer::~batch_writer() { shard_.timers().cancel(wait_timer_); }
 
-bool batch_writer::submit(persist_row row, done_fn done) {
+bool batch_writer::submit(persist_row row, done_fn done, bool urgent) {
   const std::size_t bytes = row_bytes(row);
+  if (urgent) {
+    // Ahead of every ordinary write, behind the urgent ones already waiting.
+    backlog_bytes_ += bytes;
+    queue_.insert(queue_.begin() + std::ptrdiff_t(urgent_waiting_), item{std::move(row), std::move(done)});
+    ++urgent_waiting_;
+    pump();
+    publish_backlog();
+    return true;
+  }
   if (backlog() >= opts_.max_backlog) {
     ++stats_->refused;
     ++stats_->refused_rows;
@@ -73,6 +82,7 @@ void batch_writer::send_batch() {
       if (from.front().alone && !items.empty()) return;
       items.push_back(std::move(from.front()));
       from.pop_front();
+      if (&from == &queue_ && urgent_waiting_ > 0) --urgent_waiting_;
       if (items.back().alone) return;
     }
   };

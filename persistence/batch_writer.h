@@ -87,7 +87,9 @@ class batch_writer {
 
   // Accepts the write (done runs once, on this shard, after commit or permanent failure), or
   // returns false without keeping it when the backlog is full.
-  bool submit(persist_row row, done_fn done);
+  // `urgent` (an AI reply racing its deadline): goes ahead of the ordinary writes waiting, and is
+  // never refused; such writes are bounded by their producer (one per AI job).
+  bool submit(persist_row row, done_fn done, bool urgent = false);
   // The connection's state changed (wired by whoever owns both).
   void on_connection(bool up);
 
@@ -130,6 +132,7 @@ class batch_writer {
   std::deque<item> requeue_;
   std::deque<item> resend_;  // came back from the database: first out
   std::deque<item> queue_;
+  std::size_t urgent_waiting_ = 0;  // urgent writes at the front of queue_
   std::size_t in_flight_rows_ = 0;
   std::size_t in_flight_batches_ = 0;
   std::size_t backlog_bytes_ = 0;

@@ -213,12 +213,19 @@ CREATE TABLE knowledge_entries (
 );
 )sql";
 
+// Version 6: room on each conversations page for HOT updates (the group commit updates a busy
+// conversation's last_seq once per batch; see sequenced_batch.cc).
+constexpr const char* hot_sql = R"sql(
+ALTER TABLE conversations SET (fillfactor = 50);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, "inbox: customers, staff users, conversations, messages", inbox_sql},
     {2, "read receipts, delivery status, presence", receipts_sql},
     {3, "ai jobs, metrics", ai_jobs_sql},
     {4, "inbox api: identities by JWT sub, subjects, activity, delivered watermarks", inbox_api_sql},
     {5, "ai: job outcomes, knowledge base", ai_sql},
+    {6, "conversations: fillfactor 50 for HOT updates", hot_sql},
 };
 
 struct result_deleter {

@@ -73,6 +73,12 @@ void pg_connection::on_connected() {
   state_ = state::ready;
   backoff_ = opts_.min_backoff;
   last_error_.clear();
+  // First in the pipeline: prepared statements get a plan for their parameters at each use.
+  pg_unit session;
+  session.transaction = false;
+  session.statements.push_back({"SET plan_cache_mode = force_custom_plan", {}});
+  submit(std::move(session));
+  if (state_ != state::ready) return;
   watch(POLLIN);
   if (on_state_) on_state_(true);
 }
@@ -105,7 +111,7 @@ bool pg_connection::send_statement(const char* sql, const pg_statement* st) {
   if (st) {
     values.reserve(st->params.size());
     for (const auto& p : st->params) values.push_back(p ? p->c_str() : nullptr);
-    if (auto it = st->prepare ? prepared_.find(st->sql) : prepared_.end(); it != prepared_.end())
+    if (auto it = prepared_.find(st->sql); it != prepared_.end())
       return PQsendQueryPrepared(conn_, it->second.c_str(), int(values.size()), values.empty() ? nullptr : values.data(),
                                  nullptr, nullptr, 0) == 1;
   }
@@ -117,7 +123,8 @@ bool pg_connection::prepare(const pg_statement& st) {
   // The statements are the persistence layer's fixed texts; the bound only guards against a
   // caller that builds SQL per call.
   constexpr std::size_t max_prepared = 256;
-  if (!st.prepare || prepared_.count(st.sql) || prepared_.size() >= max_prepared) return true;
+  // Statements without parameters (SET, ...) run as they are.
+  if (st.params.empty() || prepared_.count(st.sql) || prepared_.size() >= max_prepared) return true;
   std::string name = "ringcast_" + std::to_string(next_prepared_++);
   if (PQsendPrepare(conn_, name.c_str(), st.sql.c_str(), int(st.params.size()), nullptr) != 1) return false;
   prepared_.emplace(st.sql, std::move(name));

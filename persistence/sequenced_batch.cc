@@ -17,7 +17,11 @@ constexpr const char* create_conversations_sql =
 // input.later_copy: the key came earlier in this batch (a retry of a row of the same batch).
 // firsts: one row per idempotency key.
 // existing: keys stored by earlier sends. fresh: the rest, numbered per conversation in input
-// order. bumped: reserves the numbers (and row-locks the conversations). The answer joins every
+// order. bumped: reserves the numbers (and row-locks the conversations). It moves updated_at and
+// last_message_at only when they are a second old: both are indexed (the inbox list), and an
+// update that changes no indexed column is a HOT update, which a busy conversation needs (one
+// update per batch; otherwise every one adds index entries and dead rows the next one wades
+// through). So last_message_at may be up to a second older than the last message. The answer joins every
 // input row to its stored row by the idempotency key (sender, client id), which is unique per
 // sender, not per conversation: when the stored row is in another conversation the input row is
 // a conflict (a reused client id, not a retry), and nothing is stored for it. A row whose
@@ -54,7 +58,9 @@ fresh AS (
                       AND e.sender_id = f.sender_id AND e.client_message_id = f.client_message_id)
 ),
 bumped AS (
-  UPDATE conversations c SET last_seq = c.last_seq + x.cnt, updated_at = now(), last_message_at = now()
+  UPDATE conversations c SET last_seq = c.last_seq + x.cnt,
+    updated_at = CASE WHEN c.updated_at > now() - interval '1 second' THEN c.updated_at ELSE now() END,
+    last_message_at = CASE WHEN c.last_message_at > now() - interval '1 second' THEN c.last_message_at ELSE now() END
   FROM (SELECT conversation_id, count(*) AS cnt FROM fresh GROUP BY conversation_id) x
   WHERE c.id = x.conversation_id
   RETURNING c.id, c.last_seq - x.cnt AS base
@@ -153,13 +159,12 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std
   std::vector<pg_statement> out;
   const bool any_key = std::any_of(rows.begin(), rows.end(),
                                    [](const persist_row& r) { return r.key == conversation_key::external_key; });
-  if (any_key) out.push_back({create_conversations_sql, {key_array}, false});
+  if (any_key) out.push_back({create_conversations_sql, {key_array}});
   out.push_back({insert_sql,
                  {std::move(key_array), types.take(), senders.take(), client_ids.take(), contents.take(), ids.take(),
                   names.take(), attachments.take(), wants_ai.take(), urgent.take(), confidence.take(), intent.take(),
                   processing.take(), job.take(), outcome.take(), response.take(),
-                  std::to_string(ai_deadline.count())},
-                 false});
+                  std::to_string(ai_deadline.count())}});
   return out;
 }
 

@@ -204,6 +204,8 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
   const std::string sender_type = row.sender_type, sender_id = row.sender_id;
   const std::string content_for_ai = row.wants_ai ? row.content : std::string();
   const auto started = shard_.now();
+  // The AI's replies race a deadline: they go ahead of waiting customer and staff messages.
+  const bool urgent = row.ai.has_value();
   auto done_shared = std::make_shared<send_done_fn>(std::move(done));
   const bool accepted = writer_->submit(
       std::move(row), [this, base = std::move(base), conversation, sender_type, sender_id, sender_socket, started,
@@ -240,7 +242,8 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
         }
         m["duplicate"] = false;
         reply(std::move(*done_shared), boost::json::array{std::move(m)});
-      });
+      },
+      urgent);
   if (!accepted)
     reply(std::move(*done_shared), error_ack(error_code::unavailable, "the write backlog is full; retry", 1000));
 }

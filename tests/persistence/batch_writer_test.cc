@@ -117,8 +117,8 @@ class writer_app final : public reactor::shard_app {
   }
 
   // Submits the given rows now, in order, in one loop iteration.
-  void submit_rows(const std::vector<persist_row>& rows) {
-    for (const auto& r : rows) submit_row(r);
+  void submit_rows(const std::vector<persist_row>& rows, bool urgent = false) {
+    for (const auto& r : rows) submit_row(r, urgent);
     std::lock_guard lock(h_.m);
     ++log_.commands_done;
     h_.cv.notify_all();
@@ -133,7 +133,7 @@ class writer_app final : public reactor::shard_app {
     ++next_;
   }
 
-  void submit_row(persist_row row) {
+  void submit_row(persist_row row, bool urgent = false) {
     std::size_t index;
     {
       std::lock_guard lock(h_.m);
@@ -141,12 +141,15 @@ class writer_app final : public reactor::shard_app {
       log_.rows.push_back(row);
       log_.results.emplace_back();
     }
-    const bool accepted = writer_->submit(std::move(row), [this, index](const persist_result& r) {
-      std::lock_guard lock(h_.m);
-      log_.results[index] = r;
-      ++log_.answered;
-      h_.cv.notify_all();
-    });
+    const bool accepted = writer_->submit(
+        std::move(row),
+        [this, index](const persist_result& r) {
+          std::lock_guard lock(h_.m);
+          log_.results[index] = r;
+          ++log_.answered;
+          h_.cv.notify_all();
+        },
+        urgent);
     std::lock_guard lock(h_.m);
     if (accepted) {
       if (log_.refused) log_.backlog_at_last_accept_after_refusal = writer_->backlog();
@@ -543,6 +546,45 @@ TEST(batch_writer, the_backlog_is_bounded_by_bytes_too) {
   EXPECT_EQ(during.refused_rows, 0u);
   EXPECT_EQ(during.backlog_rows, 10u);
   EXPECT_EQ(during.backlog_bytes, 10 * size);
+}
+
+// Urgent writes (the AI's replies) go ahead of the ordinary ones waiting, in their own order, and
+// are accepted even when the backlog is full.
+TEST(batch_writer, urgent_writes_go_ahead_of_waiting_ones_and_are_never_refused) {
+  const std::string url = test::fresh_database();
+  auto db = test::connect(url);
+  apply_migrations(db.get());
+  harness h;
+  batch_writer::options opts;
+  opts.max_backlog = 4;
+  opts.max_in_flight = 1;
+  auto srv = start_shards(h, url, opts);
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].connected; }, 30s));
+  // The first write goes out at once and waits on the lock; the rest queue behind it.
+  auto locker = test::connect(url);
+  test::exec_ok(locker.get(), "BEGIN; LOCK TABLE conversations IN EXCLUSIVE MODE");
+  h.send(0, [](writer_app& app) { app.submit_rows({conv_row("u", "first")}); });
+  {
+    auto monitor = test::connect(url);
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (test::scalar(monitor.get(), "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                       " AND backend_type = 'client backend'") == "0" &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+  }
+  h.send(0, [](writer_app& app) {
+    app.submit_rows({conv_row("u", "plain-1"), conv_row("u", "plain-2"), conv_row("u", "plain-3"),
+                     conv_row("u", "plain-4")});  // the fourth passes the backlog of 4: refused
+  });
+  h.send(0, [](writer_app& app) { app.submit_rows({conv_row("u", "urgent-1"), conv_row("u", "urgent-2")}, true); });
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].commands_done == 3; }));
+  test::exec_ok(locker.get(), "COMMIT");
+  ASSERT_TRUE(h.wait_for([&] { return h.logs[0].answered == 6; }));
+  srv->stop();
+  srv->join();
+  EXPECT_EQ(h.logs[0].refused, 1u);
+  EXPECT_EQ(test::scalar(db.get(), "SELECT string_agg(client_message_id, ',' ORDER BY seq) FROM messages"),
+            "first,urgent-1,urgent-2,plain-1,plain-2,plain-3");
 }
 
 }  // namespace
