@@ -33,19 +33,24 @@ job_result ai_workers::work_on(job_ticket& job) {
   const auto started = clock::now();
   if (history_ && !job.settled.load(std::memory_order_acquire) && policy_.attempt_deadline(1, started, job.due))
     job.request.history = history_->load(job.request.conversation_id, job.seq);
+  const auto typical = std::chrono::microseconds(figures_.typical_answer_us.load(std::memory_order_relaxed));
   for (unsigned attempt = 1; !job.settled.load(std::memory_order_acquire); ++attempt) {
     if (const auto pause = policy_.backoff_before(attempt); pause.count() > 0) {
       // Only the pause that still leaves room for the attempt.
-      if (!policy_.attempt_deadline(attempt, clock::now() + pause, job.due)) break;
+      if (!policy_.attempt_deadline(attempt, clock::now() + pause, job.due, typical)) break;
       std::this_thread::sleep_for(pause);
     }
-    const auto deadline = policy_.attempt_deadline(attempt, clock::now(), job.due);
+    const auto call_start = clock::now();
+    const auto deadline = policy_.attempt_deadline(attempt, call_start, job.due, typical);
     if (!deadline) break;
     job.request.deadline = *deadline;
     ++r.attempts;
     figures_.attempts.fetch_add(1, std::memory_order_relaxed);
     auto outcome = backend_.generate(job.request);
     if (auto* a = std::get_if<ringcast::ai::answer>(&outcome)) {
+      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - call_start).count();
+      const auto before = figures_.typical_answer_us.load(std::memory_order_relaxed);
+      figures_.typical_answer_us.store(before == 0 ? took : before + (took - before) / 4, std::memory_order_relaxed);
       r.answer = std::move(*a);
       break;
     }

@@ -21,6 +21,9 @@ struct worker_figures {
   std::atomic<std::uint64_t> attempts{0};    // backend calls
   std::atomic<std::uint64_t> failures{0};    // backend calls that failed
   std::atomic<std::uint64_t> skipped{0};     // jobs taken but not started (settled, or too late)
+  // How long answers take lately: a moving average (1/4 weight to the newest) of the calls that
+  // answered, in microseconds.
+  std::atomic<std::int64_t> typical_answer_us{0};
 };
 
 class ai_workers {

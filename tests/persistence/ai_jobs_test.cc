@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/ai_jobs.h"
 #include "persistence/inbox_conversations.h"
 #include "tests/persistence/pg_test_support.h"
 
@@ -109,6 +110,48 @@ TEST(ai_jobs, a_failed_job_is_marked_failed) {
   const auto job = store_ok(c.get(), std::vector<persist_row>{customer_message(conv, "m1")})[0].ai_job;
   store_ok(c.get(), std::vector<persist_row>{ai_message(conv, job, "failed")});
   EXPECT_EQ(scalar(c.get(), "SELECT status || ',' || outcome FROM ai_jobs"), "failed,failed");
+}
+
+TEST(ai_jobs, old_finished_jobs_are_deleted_in_batches_and_open_ones_never) {
+  auto c = test::fresh_migrated_connection();
+  const auto conv = new_conversation(c.get());
+  std::vector<persist_row> rows;
+  for (int i = 0; i < 5; ++i) rows.push_back(customer_message(conv, "m" + std::to_string(i)));
+  store_ok(c.get(), rows);
+  // Three finished 8 days ago, one finished yesterday, one still open.
+  exec_ok(c.get(), "UPDATE ai_jobs SET status = 'completed', outcome = 'answered', completed_at = now() - interval '8 days'"
+                   " WHERE id IN (SELECT id FROM ai_jobs ORDER BY id LIMIT 3)");
+  exec_ok(c.get(), "UPDATE ai_jobs SET status = 'failed', outcome = 'failed', completed_at = now() - interval '1 day'"
+                   " WHERE id = (SELECT id FROM ai_jobs ORDER BY id OFFSET 3 LIMIT 1)");
+  const std::int64_t week = 7 * 24 * 3600;
+  auto first = test::run(c.get(), delete_finished_ai_jobs(week, 2));
+  ASSERT_TRUE(test::ok(first)) << test::error_of(first);
+  EXPECT_STREQ(PQcmdTuples(first.get()), "2");
+  auto second = test::run(c.get(), delete_finished_ai_jobs(week, 2));
+  EXPECT_STREQ(PQcmdTuples(second.get()), "1");
+  auto third = test::run(c.get(), delete_finished_ai_jobs(week, 2));
+  EXPECT_STREQ(PQcmdTuples(third.get()), "0");
+  EXPECT_EQ(scalar(c.get(), "SELECT string_agg(status, ',' ORDER BY id) FROM ai_jobs"), "failed,pending");
+}
+
+TEST(ai_jobs, open_jobs_come_back_with_their_message_and_time_left) {
+  auto c = test::fresh_migrated_connection();
+  const auto conv = new_conversation(c.get());
+  store_ok(c.get(), std::vector<persist_row>{customer_message(conv, "m1"), customer_message(conv, "m2")});
+  exec_ok(c.get(), "UPDATE ai_jobs SET deadline_at = now() - interval '1 second' WHERE id = (SELECT min(id) FROM ai_jobs)");
+  auto r = test::run(c.get(), open_ai_jobs());
+  auto jobs = parse_open_ai_jobs(r.get());
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_EQ((*jobs)[0].conversation, conv);
+  EXPECT_EQ((*jobs)[0].seq, 1);
+  EXPECT_EQ((*jobs)[0].content, "where is my order?");
+  EXPECT_LT((*jobs)[0].left_ms, 0);
+  EXPECT_GT((*jobs)[1].left_ms, 4000);
+  // A human took the conversation: its open jobs are cancelled at start.
+  exec_ok(c.get(), "UPDATE conversations SET requires_human = true");
+  ASSERT_TRUE(test::ok(test::run(c.get(), cancel_moot_ai_jobs())));
+  EXPECT_EQ(scalar(c.get(), "SELECT string_agg(outcome, ',') FROM ai_jobs"), "cancelled,cancelled");
 }
 
 }  // namespace

@@ -162,5 +162,27 @@ TEST(ai_workers, a_settled_job_is_skipped) {
   EXPECT_EQ(f.skipped.load(), 1u);
 }
 
+TEST(ai_workers, a_job_with_less_time_left_than_answers_take_is_skipped) {
+  scripted_backend b([](unsigned, const ringcast::ai::request&) -> ringcast::ai::outcome {
+    std::this_thread::sleep_for(100ms);
+    return good();
+  });
+  job_queue q(10);
+  worker_figures f;
+  results out;
+  {
+    ai_workers w(b, q, retry_policy{}, 1, f);
+    q.push(ticket(1, 5s, out));
+    ASSERT_TRUE(out.wait_for(1, 10s));
+    EXPECT_GE(f.typical_answer_us.load(), 100'000);
+    // 90 ms for the call (after the 300 ms reserve): enough for min_attempt (50 ms), not for a
+    // backend that takes 100 ms.
+    q.push(ticket(2, 390ms, out));
+    ASSERT_TRUE(out.wait_for(2, 10s));
+  }
+  EXPECT_TRUE(out.got[1].second.skipped);
+  EXPECT_EQ(b.calls.load(), 1u);
+}
+
 }  // namespace
 }  // namespace ringcast::broker::ai

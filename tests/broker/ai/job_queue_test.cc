@@ -70,6 +70,9 @@ TEST(retry_policy, attempts_get_the_time_up_to_due_minus_the_reserve) {
   EXPECT_TRUE(p.attempt_deadline(1, due - 350ms, due));
   EXPECT_FALSE(p.attempt_deadline(1, due - 349ms, due));
   EXPECT_FALSE(p.attempt_deadline(1, due + 1s, due));
+  // A backend that typically takes 2 s gets no call with less than 2 s left.
+  EXPECT_TRUE(p.attempt_deadline(1, due - 2300ms, due, 2s));
+  EXPECT_FALSE(p.attempt_deadline(1, due - 2299ms, due, 2s));
   EXPECT_EQ(p.backoff_before(1), 0ms);
   EXPECT_EQ(p.backoff_before(2), 100ms);
   EXPECT_EQ(p.backoff_before(3), 200ms);
