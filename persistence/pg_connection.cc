@@ -73,12 +73,6 @@ void pg_connection::on_connected() {
   state_ = state::ready;
   backoff_ = opts_.min_backoff;
   last_error_.clear();
-  // First in the pipeline: prepared statements get a plan for their parameters at each use.
-  pg_unit session;
-  session.transaction = false;
-  session.statements.push_back({"SET plan_cache_mode = force_custom_plan", {}});
-  submit(std::move(session));
-  if (state_ != state::ready) return;
   watch(POLLIN);
   if (on_state_) on_state_(true);
 }

@@ -114,9 +114,9 @@ class pg_connection {
   bool rollback_needed_ = false;   // a statement failed inside BEGIN..COMMIT in this segment
   std::string last_error_;
   // Statements prepared on this connection (by their SQL text): each is parsed once per
-  // connection instead of once per use, and planned for each use's parameters (the session's
-  // plan_cache_mode is force_custom_plan: PostgreSQL's generic plan of the group-commit insert,
-  // whose parameters are arrays of rows, is 1.7x slower). Cleared with the connection.
+  // connection instead of once per use, and PostgreSQL keeps a generic plan when it is as good
+  // as a custom one (a statement that needs a plan per use says so itself: see
+  // sequenced_batch.cc). Cleared with the connection.
   std::unordered_map<std::string, std::string> prepared_;
   std::uint64_t next_prepared_ = 0;
 };

@@ -86,9 +86,10 @@ inline constexpr std::size_t max_key_bytes = 1024;
 // keeping this layer free of protocol code.
 std::string_view validate(const persist_row& row) noexcept;
 
-// The statements of one transaction: create the conversations first seen (by external key; left
-// out when no row names one), then store the rows, moving each conversation's last_seq and
-// last_message_at. The last statement's result is the answer.
+// The statements of one transaction (it must be one: the first is a SET LOCAL): create the
+// conversations first seen (by external key; left out when no row names one), then store the
+// rows, moving each conversation's last_seq and last_message_at. The last statement's result is
+// the answer.
 // A new AI job's deadline_at is now() + ai_deadline (only read at restart: the running broker
 // keeps its own timer).
 std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows,
