@@ -296,7 +296,12 @@ class inbox_namespace final : public sio_namespace_handler {
     if (!persistence::is_uuid(*conversation)) return refuse(s, ack, error_code::bad_request, "conversationId is not a conversation id");
     with_conversation(s, *conversation, ack, [this, ack, since](sio_socket& s, const persistence::inbox_conversation& c) {
       const std::string id = s.id();
-      state_of(s).joining.insert(c.id);
+      // Again: other joins of this socket may have started while the conversation was read.
+      inbox_socket& now = state_of(s);
+      if (now.joined.count(c.id) || now.joining.count(c.id)) return refuse(s, ack, error_code::conflict, "already joined");
+      if (now.joined.size() + now.joining.size() >= in_.settings().max_joined)
+        return refuse(s, ack, error_code::bad_request, "too many joined conversations");
+      now.joining.insert(c.id);
       in_.begin_join(c.id, [this, id, ack, since, c](std::vector<typist> typing) mutable {
         // The owner now sends this shard every later message: read what came before.
         persistence::query q = since ? persistence::history_since(c.id, *since)

@@ -358,6 +358,29 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     throw new Error('no conversation with the same owner in 40 tries');
   }
 
+  test('a burst of joins cannot pass --max-joined-conversations (100) or join one conversation twice', async () => {
+    // Creating joins the creating socket: three creators of 35 each stay under the limit.
+    const ids = [];
+    for (let k = 0; k < 3; k++) {
+      const creator = await as(`agent-burst-creator-${k}`, 'staff');
+      for (let i = 0; i < 35; i++) {
+        const { conversation, error } = await call(creator, 'conversation:create', { customerId: `burst-${i % 5}` });
+        assert.ok(!error, JSON.stringify(error));
+        ids.push(conversation.id);
+      }
+    }
+    const watcher = await as('agent-burst-2', 'staff');
+    const acks = await Promise.all(ids.map((id) => call(watcher, 'conversation:join', { conversationId: id })));
+    const joined = acks.filter((a) => !a.error).length;
+    const refused = acks.filter((a) => a.error?.code === 'bad_request').length;
+    assert.equal(joined, 100, `${joined} joined`);
+    assert.equal(refused, 5);
+    const other = await as('agent-burst-3', 'staff');
+    const same = await Promise.all([1, 2, 3].map(() => call(other, 'conversation:join', { conversationId: ids[0] })));
+    assert.equal(same.filter((a) => !a.error).length, 1, JSON.stringify(same));
+    assert.equal(same.filter((a) => a.error?.code === 'conflict').length, 2);
+  });
+
   test('conversation:leave stops the live events of that conversation, for a customer tab and for staff', async () => {
     const leo = await as('leo', 'customer', 'Leo');
     const { conversation } = await call(leo, 'conversation:create', {});
