@@ -25,6 +25,12 @@ bool ends_the_session(const PGresult* r) {
 pg_connection::pg_connection(reactor::shard& shard, options opts, reactor::unique_function<void(bool)> on_state)
     : shard_(shard), opts_(std::move(opts)), on_state_(std::move(on_state)), backoff_(opts_.min_backoff) {}
 
+pg_result run_blocking(PGconn* conn, const query& q) {
+  const auto values = q.params.pointers();
+  return pg_result(PQexecParams(conn, q.sql, q.params.count(), nullptr, values.empty() ? nullptr : values.data(),
+                                nullptr, nullptr, 0));
+}
+
 pg_connection::~pg_connection() {
   if (polling_) shard_.cancel_poll(poll_id_);
   shard_.timers().cancel(retry_timer_);

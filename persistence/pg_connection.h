@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "persistence/queries.h"
 #include "reactor/shard.h"
 #include "reactor/unique_function.h"
 
@@ -33,6 +34,10 @@ struct pg_result_deleter {
   void operator()(PGresult* r) const noexcept { PQclear(r); }
 };
 using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
+
+// Blocking, for threads that are not shards (start-up, the AI workers): one statement of
+// queries.h and its result (check it with PQresultStatus).
+pg_result run_blocking(PGconn* conn, const query& q);
 
 struct pg_statement {
   std::string sql;

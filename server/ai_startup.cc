@@ -8,19 +8,14 @@
 #include "broker/ai/backends/openai_backend.h"
 #include "persistence/ai_jobs.h"
 #include "persistence/knowledge_base.h"
+#include "persistence/pg_connection.h"
 #include "reactor/log.h"
 
 namespace ringcast::server {
 namespace {
 
-struct result_deleter {
-  void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using result_ptr = std::unique_ptr<PGresult, result_deleter>;
-
-result_ptr run(PGconn* db, const persistence::query& q, const char* what) {
-  const auto values = q.params.pointers();
-  result_ptr r(PQexecParams(db, q.sql, q.params.count(), nullptr, values.data(), nullptr, nullptr, 0));
+persistence::pg_result run(PGconn* db, const persistence::query& q, const char* what) {
+  auto r = persistence::run_blocking(db, q);
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     throw std::runtime_error(std::string(what) + ": " + (r ? PQresultErrorMessage(r.get()) : PQerrorMessage(db)));

@@ -49,17 +49,16 @@ ai_shard::ai_shard(reactor::shard& shard, inbox::inbox_shard& inbox, ai_service&
     cleanup_timer_ = shard_.timers().schedule_after(1s, [this] {
       const reactor::shard::clock::duration next = 5s;
       refresh_resolution();
-      write(persistence::delete_finished_ai_jobs(
-                std::chrono::duration_cast<std::chrono::seconds>(service_.settings().keep_finished).count(),
-                cleanup_batch),
-            "deleting old AI jobs");
+      run(persistence::delete_finished_ai_jobs(
+              std::chrono::duration_cast<std::chrono::seconds>(service_.settings().keep_finished).count(),
+              cleanup_batch),
+          true, "deleting old AI jobs");
       shard_.timers().rearm(cleanup_timer_, shard_.now() + next);
     });
   }
 }
 
 ai_shard::~ai_shard() {
-  alive_ = false;
   inbox_.set_ai_hooks({});
   shard_.timers().cancel(cleanup_timer_);
   for (auto& [id, p] : pending_) {
@@ -188,7 +187,6 @@ void ai_shard::send(std::int64_t job, const pending& p, reply r, unsigned tries)
   row.ai = persistence::ai_reply{r.confidence, r.intent, r.processing_ms, job, stored_outcome(r.outcome),
                                  std::int32_t(ms_between(p.committed, shard_.now()))};
   inbox_.send_message(std::move(row), std::string(), [this, job, p, r, tries](boost::json::array ack) mutable {
-    if (!alive_) return;
     const auto* m = ack.empty() ? nullptr : ack[0].if_object();
     if (!m || m->contains("error")) {
       // The job stays open in the database; keep trying for a while, then leave it to the next
@@ -212,40 +210,26 @@ void ai_shard::send(std::int64_t job, const pending& p, reply r, unsigned tries)
 }
 
 void ai_shard::escalate(const std::string& conversation, const std::string& reason, float confidence, unsigned tries) {
-  auto* pg = inbox_.database();
-  if (!pg || !pg->ready()) {
-    if (tries + 1 < max_escalate_tries)
-      shard_.timers().schedule_after(500ms, [this, conversation, reason, confidence, tries] {
-        escalate(conversation, reason, confidence, tries + 1);
-      });
-    else
-      reactor::log(reactor::log_level::warn, "the escalation of a conversation (%s) could not be stored", reason.c_str());
-    return;
-  }
-  auto q = persistence::escalate_conversation(conversation, reason, confidence);
-  persistence::pg_unit unit;
-  unit.transaction = true;
-  unit.statements.push_back({q.sql, std::move(q.params.values)});
-  unit.done = [this, reason, confidence](persistence::pg_outcome& o) {
-    if (!alive_) return;
-    if (o.state != persistence::pg_outcome::status::ok || o.results.empty()) {
-      reactor::log(reactor::log_level::warn, "storing an escalation failed: %s", o.error.c_str());
-      return;
-    }
-    auto rows = persistence::parse_inbox_conversations(o.results[0].get());
-    if (!rows || rows->empty()) return;
-    const auto& c = (*rows)[0];
-    auto updated = inbox::event_message(inbox_.sio(), "conversation:updated", inbox::conversation_json(c));
-    updated->rooms = {std::string(inbox::staff_feed_room), inbox::conversation_room(c.id)};
-    inbox_.sio().rooms().broadcast(std::move(updated));
-    auto e = inbox::event_message(inbox_.sio(), "escalation",
-                                  boost::json::object{{"conversationId", c.id},
-                                                      {"reason", reason},
-                                                      {"confidence", double(confidence)}});
-    e->rooms = {std::string(inbox::staff_feed_room)};
-    inbox_.sio().rooms().broadcast(std::move(e));
-  };
-  pg->submit(std::move(unit));
+  const bool sent = run(persistence::escalate_conversation(conversation, reason, confidence), true,
+                        "storing an escalation", [this, reason, confidence](const PGresult* r) {
+                          auto rows = persistence::parse_inbox_conversations(r);
+                          if (!rows || rows->empty()) return;
+                          const auto& c = (*rows)[0];
+                          conversation_updated(c);
+                          auto e = inbox::event_message(inbox_.sio(), "escalation",
+                                                        boost::json::object{{"conversationId", c.id},
+                                                                            {"reason", reason},
+                                                                            {"confidence", double(confidence)}});
+                          e->rooms = {std::string(inbox::staff_feed_room)};
+                          inbox_.sio().rooms().broadcast(std::move(e));
+                        });
+  if (sent) return;
+  if (tries + 1 < max_escalate_tries)
+    shard_.timers().schedule_after(500ms, [this, conversation, reason, confidence, tries] {
+      escalate(conversation, reason, confidence, tries + 1);
+    });
+  else
+    reactor::log(reactor::log_level::warn, "the escalation of a conversation (%s) could not be stored", reason.c_str());
 }
 
 void ai_shard::human_took_over(const std::string& conversation, const std::string& staff_sub) {
@@ -256,62 +240,57 @@ void ai_shard::human_took_over(const std::string& conversation, const std::strin
   if (staff_sub.empty()) return;
   // The reply claims the conversation if nobody has it, so later customer messages create no job;
   // until that commits, jobs created meanwhile are cancelled here.
-  auto* pg = inbox_.database();
-  if (!pg || !pg->ready()) return;
   ++claiming_[conversation];
-  auto q = persistence::claim_conversation(conversation, staff_sub);
-  persistence::pg_unit unit;
-  unit.transaction = true;
-  unit.statements.push_back({q.sql, std::move(q.params.values)});
-  unit.done = [this, conversation](persistence::pg_outcome& o) {
-    if (!alive_) return;
+  auto claimed = [this, conversation] {
     if (auto it = claiming_.find(conversation); it != claiming_.end() && --it->second == 0) claiming_.erase(it);
-    if (o.state != persistence::pg_outcome::status::ok || o.results.empty()) return;
-    auto rows = persistence::parse_inbox_conversations(o.results[0].get());
-    if (!rows || rows->empty()) return;  // assigned already
-    auto updated = inbox::event_message(inbox_.sio(), "conversation:updated", inbox::conversation_json((*rows)[0]));
-    updated->rooms = {std::string(inbox::staff_feed_room), inbox::conversation_room(conversation)};
-    inbox_.sio().rooms().broadcast(std::move(updated));
   };
-  pg->submit(std::move(unit));
+  const bool sent = run(persistence::claim_conversation(conversation, staff_sub), true, "claiming a conversation",
+                        [this, claimed](const PGresult* r) {
+                          claimed();
+                          auto rows = r ? persistence::parse_inbox_conversations(r) : std::nullopt;
+                          if (rows && !rows->empty()) conversation_updated((*rows)[0]);  // none: assigned already
+                        });
+  if (!sent) claimed();
 }
 
 void ai_shard::cancel(std::int64_t job, const std::string& conversation) {
   settle(job);
   typing(conversation, false);
   // Left open when the database is away: the next start cancels it (a human is there).
-  write(persistence::cancel_ai_job(job), "cancelling an AI job");
+  run(persistence::cancel_ai_job(job), true, "cancelling an AI job");
   broker_stats::bump(stats_.ai_outcomes[std::size_t(ai_outcome::cancelled)]);
 }
 
 void ai_shard::refresh_resolution() {
-  auto* pg = inbox_.database();
-  if (!pg || !pg->ready()) return;
-  auto q = persistence::ai_resolution(std::chrono::duration_cast<std::chrono::seconds>(ai_service::resolution_window).count());
-  persistence::pg_unit unit;
-  unit.transaction = false;
-  unit.statements.push_back({q.sql, std::move(q.params.values)});
-  unit.done = [this](persistence::pg_outcome& o) {
-    if (!alive_ || o.state != persistence::pg_outcome::status::ok || o.results.empty()) return;
-    if (auto c = persistence::parse_ai_resolution(o.results[0].get())) {
+  const auto window = std::chrono::duration_cast<std::chrono::seconds>(ai_service::resolution_window).count();
+  run(persistence::ai_resolution(window), false, "reading the AI resolution rate", [this](const PGresult* r) {
+    if (auto c = r ? persistence::parse_ai_resolution(r) : std::nullopt) {
       service_.resolved_total.store(c->total, std::memory_order_relaxed);
       service_.resolved_by_ai.store(c->by_ai, std::memory_order_relaxed);
     }
-  };
-  pg->submit(std::move(unit));
+  });
 }
 
-void ai_shard::write(persistence::query q, const char* what) {
+bool ai_shard::run(persistence::query q, bool transaction, const char* what, result_fn next) {
   auto* pg = inbox_.database();
-  if (!pg || !pg->ready()) return;
+  if (!pg || !pg->ready()) return false;
   persistence::pg_unit unit;
-  unit.transaction = true;
+  unit.transaction = transaction;
   unit.statements.push_back({q.sql, std::move(q.params.values)});
-  unit.done = [what](persistence::pg_outcome& o) {
+  unit.done = [what, next = std::move(next)](persistence::pg_outcome& o) mutable {
+    const bool ok = o.state == persistence::pg_outcome::status::ok && !o.results.empty();
     if (o.state == persistence::pg_outcome::status::failed)
       reactor::log(reactor::log_level::warn, "%s failed: %s", what, o.error.c_str());
+    if (next) next(ok ? o.results[0].get() : nullptr);
   };
   pg->submit(std::move(unit));
+  return true;
+}
+
+void ai_shard::conversation_updated(const persistence::inbox_conversation& c) {
+  auto updated = inbox::event_message(inbox_.sio(), "conversation:updated", inbox::conversation_json(c));
+  updated->rooms = {std::string(inbox::staff_feed_room), inbox::conversation_room(c.id)};
+  inbox_.sio().rooms().broadcast(std::move(updated));
 }
 
 void ai_shard::typing(const std::string& conversation, bool on) {

@@ -20,10 +20,13 @@
 #include "broker/ai/ai_service.h"
 #include "broker/inbox/inbox_shard.h"
 #include "broker/stats/broker_stats.h"
+#include "persistence/inbox_conversations.h"
 #include "reactor/shard.h"
 
 namespace ringcast::broker::ai {
 
+// Callbacks capture `this` without a guard: the shard destroys its apps only after its loop has
+// ended, so no timer, database answer or worker post runs after this object is gone.
 class ai_shard {
  public:
   ai_shard(reactor::shard& shard, inbox::inbox_shard& inbox, ai_service& service, broker_stats& stats);
@@ -61,8 +64,11 @@ class ai_shard {
   reply decide(const ringcast::ai::answer& a, std::chrono::milliseconds took) const;
   void send(std::int64_t job, const pending& p, reply r, unsigned tries = 0);
   void escalate(const std::string& conversation, const std::string& reason, float confidence, unsigned tries = 0);
-  // A write on the owner's connection whose failure is only logged (skipped when it is down).
-  void write(persistence::query q, const char* what);
+  // A statement on the owner's connection: false (not sent) while it is down. A failure is
+  // logged; `next` gets the result, or nullptr when there is none.
+  using result_fn = reactor::unique_function<void(const PGresult*)>;
+  bool run(persistence::query q, bool transaction, const char* what, result_fn next = {});
+  void conversation_updated(const persistence::inbox_conversation& c);
   void refresh_resolution();
   void typing(const std::string& conversation, bool on);
   void resume_open_jobs();
@@ -75,7 +81,6 @@ class ai_shard {
   // Conversations a staff reply is claiming: a job committed before the claim is cancelled.
   std::unordered_map<std::string, unsigned> claiming_;
   reactor::timer_id cleanup_timer_{};
-  bool alive_ = true;
 };
 
 }  // namespace ringcast::broker::ai

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "persistence/pg_connection.h"
 #include "persistence/queries.h"
 #include "reactor/log.h"
 
@@ -12,9 +13,6 @@ namespace {
 
 struct conn_closer {
   void operator()(PGconn* c) const noexcept { PQfinish(c); }
-};
-struct result_deleter {
-  void operator()(PGresult* r) const noexcept { PQclear(r); }
 };
 
 // One connection per worker thread (and per database URL: there is one loader per process).
@@ -28,7 +26,7 @@ PGconn* connected(const std::string& url, std::chrono::milliseconds timeout) {
     return nullptr;
   }
   const std::string set = "SET statement_timeout = " + std::to_string(timeout.count());
-  std::unique_ptr<PGresult, result_deleter> r(PQexec(connection.get(), set.c_str()));
+  persistence::pg_result r(PQexec(connection.get(), set.c_str()));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
     connection.reset();
     return nullptr;
@@ -46,9 +44,7 @@ std::vector<ringcast::ai::turn> history_loader::load(const std::string& conversa
   PGconn* c = connected(url_, timeout_);
   if (!c) return out;
   const auto q = persistence::history_before(conversation, seq, turns_);
-  const auto values = q.params.pointers();
-  std::unique_ptr<PGresult, result_deleter> r(
-      PQexecParams(c, q.sql, q.params.count(), nullptr, values.data(), nullptr, nullptr, 0));
+  auto r = persistence::run_blocking(c, q);
   auto page = persistence::parse_history_before(r.get(), turns_);
   if (!page) {
     static reactor::log_rate rate(1);
