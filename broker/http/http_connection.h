@@ -36,6 +36,13 @@ class http_service {
 // Every shard's http_service: a connection handed to another shard finds its service there.
 using http_services = reactor::per_shard<http_service>;
 
+// Answers a request that a service held (http_outcome::hold) after an asynchronous step, found
+// again by its connection's id: false when that connection closed, was reused or holds nothing
+// meanwhile (the answer is dropped). `response` must say `Connection: close` when the request did
+// not keep the connection alive; `make` gets keep_alive() and builds the bytes only when needed.
+template <class Make>
+bool answer_held(reactor::shard& shard, reactor::conn_id id, Make&& make);
+
 class http_connection final : public reactor::connection_handler {
  public:
   http_connection(reactor::connection& c, const http_services& services, const protocol::http_limits& limits);
@@ -74,5 +81,15 @@ class http_connection final : public reactor::connection_handler {
   bool gone_ = false;             // upgraded or handed off: ignore everything
   bool resume_posted_ = false;    // a resume_later() task is queued
 };
+
+template <class Make>
+bool answer_held(reactor::shard& shard, reactor::conn_id id, Make&& make) {
+  reactor::connection* c = shard.find(id);
+  if (!c || c->closing()) return false;
+  auto* hc = dynamic_cast<http_connection*>(c->handler());
+  if (!hc || !hc->holding()) return false;
+  hc->finish_held(make(hc->keep_alive()));
+  return true;
+}
 
 }  // namespace ringcast::broker
