@@ -219,6 +219,39 @@ constexpr const char* hot_sql = R"sql(
 ALTER TABLE conversations SET (fillfactor = 50);
 )sql";
 
+// Version 7: the outbox of replies to channel customers (WhatsApp, SMS, Instagram, e-mail). A
+// staff or AI message in such a conversation gets its row in the transaction that stores it
+// (sequenced_batch.cc); the delivery threads claim it (pending -> sending) before they call the
+// provider, so no message goes out twice for one send, and record what happened (sent, or
+// pending again with the next attempt's time, or failed with the reason). The provider's status
+// callbacks move it forward only: sent -> delivered -> read.
+constexpr const char* deliveries_sql = R"sql(
+CREATE TABLE outbound_deliveries (
+  id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id          uuid NOT NULL UNIQUE REFERENCES messages (id) ON DELETE CASCADE,
+  conversation_id     uuid NOT NULL REFERENCES conversations (id),
+  channel             text NOT NULL CHECK (channel IN ('whatsapp', 'instagram', 'email', 'sms')),
+  status              text NOT NULL DEFAULT 'pending'
+                      CHECK (status IN ('pending', 'sending', 'sent', 'delivered', 'read', 'failed')),
+  -- twilio | whatsapp | instagram | smtp: who took it, and whose ids provider_message_id holds.
+  provider            text,
+  provider_message_id text,
+  attempts            integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at     timestamptz NOT NULL DEFAULT now(),
+  error               text,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  sent_at             timestamptz,
+  updated_at          timestamptz NOT NULL DEFAULT now()
+);
+-- Status callbacks find their delivery by the provider's id.
+CREATE UNIQUE INDEX outbound_deliveries_by_provider_id
+  ON outbound_deliveries (provider, provider_message_id) WHERE provider_message_id IS NOT NULL;
+-- Taken up again at start: the deliveries not finished.
+CREATE INDEX outbound_deliveries_open ON outbound_deliveries (next_attempt_at)
+  WHERE status IN ('pending', 'sending');
+CREATE INDEX outbound_deliveries_by_conversation ON outbound_deliveries (conversation_id);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, "inbox: customers, staff users, conversations, messages", inbox_sql},
     {2, "read receipts, delivery status, presence", receipts_sql},
@@ -226,6 +259,7 @@ constexpr migration all_migrations[] = {
     {4, "inbox api: identities by JWT sub, subjects, activity, delivered watermarks", inbox_api_sql},
     {5, "ai: job outcomes, knowledge base", ai_sql},
     {6, "conversations: fillfactor 50 for HOT updates", hot_sql},
+    {7, "outbound deliveries: the outbox of channel replies", deliveries_sql},
 };
 
 struct result_deleter {

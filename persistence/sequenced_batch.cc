@@ -27,6 +27,9 @@ constexpr const char* create_conversations_sql =
 // a conflict (a reused client id, not a retry), and nothing is stored for it. A row whose
 // conversation id does not exist reaches the insert without a bumped base and fails it on the
 // foreign key (23503), so the writer's one-by-one retry fails that row alone.
+// outbox: a staff or AI message in a channel conversation (not the website) gets its outbound
+// delivery row here, from the channel `bumped` already returns: no extra read, and nothing at all
+// for website conversations.
 constexpr const char* insert_sql = R"sql(
 WITH input AS (
   SELECT t.ord, coalesce(t.conversation_id, c.id) AS conversation_id, t.sender_type, t.sender_id,
@@ -63,7 +66,7 @@ bumped AS (
     last_message_at = CASE WHEN c.last_message_at > now() - interval '1 second' THEN c.last_message_at ELSE now() END
   FROM (SELECT conversation_id, count(*) AS cnt FROM fresh GROUP BY conversation_id) x
   WHERE c.id = x.conversation_id
-  RETURNING c.id, c.last_seq - x.cnt AS base
+  RETURNING c.id, c.last_seq - x.cnt AS base, c.channel
 ),
 inserted AS (
   INSERT INTO messages (conversation_id, seq, sender_type, sender_id, client_message_id, content, sender_name,
@@ -90,6 +93,13 @@ finished AS (
   FROM fresh f
   WHERE j.id = f.job_id AND j.status IN ('pending', 'processing')
 ),
+outbox AS (
+  INSERT INTO outbound_deliveries (message_id, conversation_id, channel)
+  SELECT m.id, m.conversation_id, b.channel
+  FROM inserted m JOIN bumped b ON b.id = m.conversation_id
+  WHERE b.channel <> 'website' AND m.sender_type IN ('staff', 'ai')
+  RETURNING id, message_id
+),
 answers AS (
   SELECT inserted.*, false AS duplicate FROM inserted
   UNION ALL
@@ -97,10 +107,11 @@ answers AS (
 )
 SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy,
        a.conversation_id <> i.conversation_id, CASE WHEN i.later_copy THEN NULL ELSE j.id END, j.priority,
-       cu.external_id, st.external_id
+       cu.external_id, st.external_id, CASE WHEN i.later_copy THEN NULL ELSE o.id END
 FROM input i JOIN answers a
   ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
 LEFT JOIN jobs j ON j.message_id = a.id AND NOT a.duplicate
+LEFT JOIN outbox o ON o.message_id = a.id AND NOT a.duplicate
 LEFT JOIN conversations c ON c.id = a.conversation_id
 LEFT JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN staff_users st ON st.id = c.assigned_staff_id
@@ -171,7 +182,7 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std
 }
 
 std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows) {
-  if (!fields::has_shape(res, 9) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
+  if (!fields::has_shape(res, 10) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
   std::vector<persist_answer> out(rows);
   for (int i = 0; i < int(rows); ++i) {
     auto& a = out[std::size_t(i)];
@@ -183,6 +194,9 @@ std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult*
     if (!fields::get(res, i, 5, job) || !fields::get(res, i, 6, priority) || !fields::get(res, i, 7, a.customer) ||
         !fields::get(res, i, 8, a.assigned_staff))
       return std::nullopt;
+    std::optional<std::int64_t> delivery;
+    if (!fields::get(res, i, 9, delivery)) return std::nullopt;
+    a.delivery = delivery.value_or(0);
     a.ai_job = job.value_or(0);
     a.ai_priority = priority.value_or(0);
   }

@@ -65,6 +65,9 @@ struct persist_answer {
   // The AI job created with this message (wants_ai and the conversation had no human), or 0.
   std::int64_t ai_job = 0;
   int ai_priority = 0;
+  // The outbound delivery created with this message (a staff or AI message in a channel
+  // conversation: whatsapp, sms, instagram or email), or 0.
+  std::int64_t delivery = 0;
   // The conversation's people when the batch committed (JWT subs), for the unread push: its
   // customer, and its assigned staff user (none when unassigned).
   std::optional<std::string> customer;

@@ -14,6 +14,7 @@
 #include "persistence/migrations.h"
 #include "reactor/server.h"
 #include "server/ai_startup.h"
+#include "server/delivery_startup.h"
 #include "server/options.h"
 #include "server/token_command.h"
 
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
           opts->app.inbox.settings.ai_replies = true;
           opts->app.inbox.settings.urgent_words = opts->ai.urgent_words;
         }
+        if (opts->profile == "inbox")
+          opts->app.delivery =
+              server::make_delivery_service(opts->delivery, db, opts->app.database_url, opts->net.shards);
       } catch (...) {
         PQfinish(db);
         throw;
@@ -86,15 +90,23 @@ int main(int argc, char** argv) {
     reactor::server srv(opts->net, factory);
     opts->app.metrics->attach(&srv);
     // The AI workers hand results to shards through the server's mesh: they stop before it goes.
-    struct stop_ai {
+    // So do the delivery threads (each records its current attempt before it ends).
+    struct stop_workers {
       broker::ai::ai_service* ai;
-      ~stop_ai() {
+      broker::delivery::delivery_service* delivery;
+      ~stop_workers() {
+        if (delivery) delivery->stop();
         if (ai) ai->stop();
       }
-    } ai_guard{opts->app.ai.get()};
+    } workers_guard{opts->app.ai.get(), opts->app.delivery.get()};
+    auto post = [&srv](unsigned shard, reactor::shard_task t) { srv.post_from_thread(shard, std::move(t)); };
     if (opts->app.ai) {
-      opts->app.ai->start([&srv](unsigned shard, reactor::shard_task t) { srv.post_from_thread(shard, std::move(t)); });
+      opts->app.ai->start(post);
       opts->app.metrics->attach(static_cast<const broker::ai::ai_service*>(opts->app.ai.get()));
+    }
+    if (opts->app.delivery) {
+      opts->app.delivery->start(post);
+      opts->app.metrics->attach(static_cast<const broker::delivery::delivery_service*>(opts->app.delivery.get()));
     }
     srv.start();
     // Tests and scripts wait for "listening on ADDRESS:PORT": printed whatever the log level.

@@ -2,6 +2,8 @@
 
 #include "broker/engineio/random_ids.h"
 #include "broker/inbox/word_match.h"
+#include "server/delivery_options.h"
+#include "server/option_spec.h"
 
 #include <charconv>
 #include <chrono>
@@ -15,34 +17,10 @@
 namespace ringcast::server {
 namespace {
 
-struct option_spec {
-  std::string_view flag;  // without the leading dashes
-  std::string_view env;
-  std::string_view value_name;  // empty: a switch that takes no value
-  std::string_view help;
-  std::function<bool(options&, std::string_view)> apply;
-};
-
-template <class T>
-bool parse_number(std::string_view s, T& out, T min, T max) {
-  T v{};
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max) return false;
-  out = v;
-  return true;
-}
-
-bool parse_ms(std::string_view s, std::chrono::milliseconds& out) {
-  std::uint64_t v = 0;
-  if (!parse_number<std::uint64_t>(s, v, 1, 86'400'000)) return false;
-  out = std::chrono::milliseconds(v);
-  return true;
-}
-
 bool power_of_two(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 
 const std::vector<option_spec>& specs() {
-  static const std::vector<option_spec> table = {
+  static std::vector<option_spec> table = {
       {"profile", "RINGCAST_PROFILE", "NAME",
        "application profile: inbox (default; the support inbox, needs --jwt-secret or --jwt-public-key and "
        "--database-url), conformance (the protocol test suites' servers), bench, tcp-echo",
@@ -335,6 +313,12 @@ const std::vector<option_spec>& specs() {
          return true;
        }},
   };
+  static const bool with_delivery = [] {
+    auto more = delivery_option_specs();
+    table.insert(table.end() - 1, more.begin(), more.end());  // --help stays last
+    return true;
+  }();
+  (void)with_delivery;
   return table;
 }
 

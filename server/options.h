@@ -6,6 +6,7 @@
 
 #include "broker/ai/ai_settings.h"
 #include "broker/app/broker_app.h"
+#include "broker/delivery/delivery_settings.h"
 #include "reactor/log.h"
 #include "reactor/server.h"
 
@@ -19,6 +20,7 @@ struct options {
   reactor::log_level log_level = reactor::log_level::info;
   broker::inbox::jwt_config jwt;  // the inbox profile's token verification (made at start)
   broker::ai::ai_settings ai;     // the inbox's AI auto-responder (made at start)
+  broker::delivery::delivery_settings delivery;  // replies to channel customers (made at start)
 };
 
 // Parses argv (flags win over environment variables). On a bad flag or value returns nullopt and

@@ -47,6 +47,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     cfg_.wiring->inbox.set(shard, inbox_.get());
     sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_), true);
     if (cfg_.ai) ai_ = std::make_unique<ai::ai_shard>(shard, *inbox_, *cfg_.ai, *stats_);
+    if (cfg_.delivery) delivery_ = std::make_unique<delivery::delivery_shard>(shard, *inbox_, *cfg_.delivery);
   } else {
     install_conformance_profile(sio_);
     echo_listener_ = make_engineio_echo();
@@ -58,6 +59,7 @@ broker_app::~broker_app() {
   shard_.timers().cancel(drain_timer_);
   // The inbox handler uses inbox_, which goes before the sessions the engine still ends.
   sio_.remove_namespaces();
+  delivery_.reset();
   ai_.reset();
   inbox_.reset();
   // The writer's pending callbacks reference the connection's results: writer first.

@@ -8,6 +8,8 @@
 #include "broker/ai/ai_service.h"
 #include "broker/ai/ai_shard.h"
 #include "broker/app/metrics.h"
+#include "broker/delivery/delivery_service.h"
+#include "broker/delivery/delivery_shard.h"
 #include "broker/engineio/eio_server.h"
 #include "broker/http/http_connection.h"
 #include "broker/inbox/inbox_namespace.h"
@@ -48,6 +50,8 @@ struct app_config {
   inbox::inbox_config inbox;
   // The inbox's AI auto-responder (null: off). Started and stopped by whoever starts the shards.
   std::shared_ptr<ai::ai_service> ai;
+  // Outbound delivery to channel customers (null: off). Started and stopped like the AI.
+  std::shared_ptr<delivery::delivery_service> delivery;
   // On stop, how long a shard keeps running to commit the writes it accepted.
   std::chrono::milliseconds db_drain_timeout{5000};
 };
@@ -84,6 +88,7 @@ class broker_app final : public reactor::shard_app, public http_service {
   std::unique_ptr<persistence::batch_writer> writer_;
   std::unique_ptr<inbox::inbox_shard> inbox_;
   std::unique_ptr<ai::ai_shard> ai_;
+  std::unique_ptr<delivery::delivery_shard> delivery_;
   bool ever_connected_ = false;
   reactor::timer_id drain_timer_{};
   bool drain_expired_ = false;

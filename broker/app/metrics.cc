@@ -226,6 +226,26 @@ std::string metrics_registry::render() const {
     w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_total.load(std::memory_order_relaxed)), "by", "anyone");
     w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_by_ai.load(std::memory_order_relaxed)), "by", "ai");
   }
+  if (delivery_) {
+    using delivery::attempt_kind;
+    using delivery::provider_kind;
+    const auto& f = delivery_->figures();
+    w.family("outbound_deliveries_total", "counter",
+             "Provider calls for replies to channel customers, by provider and outcome (retried: failed, tried again).");
+    for (std::size_t p = 0; p < std::size_t(provider_kind::count); ++p)
+      for (std::size_t k = 0; k < std::size_t(attempt_kind::count); ++k)
+        w.line("outbound_deliveries_total{provider=\"" + std::string(to_string(provider_kind(p))) + "\",outcome=\"" +
+                   to_string(attempt_kind(k)) + "\"}",
+               std::to_string(f.outcomes[p][k].load(std::memory_order_relaxed)));
+    w.family("outbound_attempts_total", "counter", "Provider calls made (retries included).");
+    w.sample("outbound_attempts_total", f.attempts.load(std::memory_order_relaxed));
+    w.family("outbound_in_flight", "gauge", "Provider calls in progress.");
+    w.sample("outbound_in_flight", f.in_flight.load(std::memory_order_relaxed));
+    w.family("outbound_queue_depth", "gauge", "Deliveries waiting for a delivery thread or for their retry time.");
+    w.sample("outbound_queue_depth", delivery_->queue_depth());
+    w.family("outbound_unrecorded_total", "counter", "Attempt outcomes that could not be stored in PostgreSQL.");
+    w.sample("outbound_unrecorded_total", f.not_stored.load(std::memory_order_relaxed));
+  }
   labelled("limits_hit_total", "Requests refused or clients closed for passing a per-client limit.", "limit",
            &broker_stats::limits_hit, 0, std::size_t(limit_kind::count),
            [](std::size_t i) { return std::string_view(to_string(limit_kind(i))); }, false);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "broker/ai/ai_service.h"
+#include "broker/delivery/delivery_service.h"
 #include "broker/stats/broker_stats.h"
 #include "persistence/batch_writer.h"
 #include "reactor/server.h"
@@ -22,6 +23,8 @@ class metrics_registry {
   void attach(const reactor::server* net) noexcept { net_ = net; }
   // The AI service whose queue and workers to show (none: not shown).
   void attach(const ai::ai_service* ai) noexcept { ai_ = ai; }
+  // The outbound delivery service to show (none: not shown).
+  void attach(const delivery::delivery_service* d) noexcept { delivery_ = d; }
   std::string render() const;
 
  private:
@@ -30,6 +33,7 @@ class metrics_registry {
   std::unique_ptr<persistence::writer_stats[]> writers_;
   const reactor::server* net_ = nullptr;
   const ai::ai_service* ai_ = nullptr;
+  const delivery::delivery_service* delivery_ = nullptr;
 };
 
 }  // namespace ringcast::broker

@@ -238,6 +238,7 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
           if (r.answer.ai_job && ai_hooks_.job_created)
             ai_hooks_.job_created(committed_ai_job{r.answer.ai_job, r.answer.ai_priority, conversation, r.answer.seq,
                                                    content_for_ai, shard_.now()});
+          if (r.answer.delivery && delivery_hook_) delivery_hook_(r.answer.delivery, conversation);
           if (sender_type == "staff" && ai_hooks_.human_took_over) ai_hooks_.human_took_over(conversation, sender_id);
         }
         m["duplicate"] = false;

@@ -127,6 +127,10 @@ class inbox_shard final : public room_observer {
 
   // ---- owner side, for the AI ----
   void set_ai_hooks(ai_hooks hooks) { ai_hooks_ = std::move(hooks); }
+  // ---- owner side, for outbound delivery ----
+  // A staff or AI message committed in a channel conversation with its outbound delivery row.
+  using delivery_hook = reactor::unique_function<void(std::int64_t delivery, const std::string& conversation)>;
+  void set_delivery_hook(delivery_hook hook) { delivery_hook_ = std::move(hook); }
   // Any shard: tells the conversation's owner that an update gave it to a human.
   void human_took_over(const std::string& conversation);
   // The assistant starts or stops typing (no rate limit: the AI is not a client).
@@ -171,6 +175,7 @@ class inbox_shard final : public room_observer {
   broker_stats& stats_;
   const inbox_shards& peers_;
   ai_hooks ai_hooks_;
+  delivery_hook delivery_hook_;
   typing_tracker typing_;
   presence_tracker presence_;
   rate_limiter typing_limit_, presence_limit_, reads_;

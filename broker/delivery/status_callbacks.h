@@ -1,0 +1,44 @@
+#pragma once
+// The providers' status callbacks, parsed into updates of outbound deliveries (sans I/O: the
+// webhook routes verify the signature, then hand the body here, then to delivery_shard::apply):
+// - Twilio, POST /webhooks/twilio/status (form): MessageSid, MessageStatus (queued, sending, sent,
+//   delivered, read, failed, undelivered, ...), ErrorCode;
+// - the WhatsApp Cloud API, POST /webhooks/whatsapp (JSON): entry[].changes[].value.statuses[]
+//   with id, status (sent, delivered, read, failed) and errors[];
+// - Instagram, POST /webhooks/instagram (JSON): entry[].messaging[] with delivery {mids[],
+//   watermark} and read {mid} or {watermark}, sender.id being the customer who got or read them.
+// Only delivered, read and failed become updates: "sent" is what the delivery thread recorded
+// already, and earlier states say nothing new. The rows move forward only (deliveries.h).
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "persistence/queries.h"
+
+namespace ringcast::broker::delivery {
+
+struct provider_status_update {
+  std::string provider;             // twilio | whatsapp | instagram
+  std::string provider_message_id;  // empty: by watermark
+  std::string recipient;            // by watermark: the customer's id on the channel (an IGSID)
+  std::int64_t watermark_ms = 0;
+  std::string status;               // delivered | read | failed
+  std::optional<std::string> error; // failed: why
+  bool operator==(const provider_status_update&) const = default;
+};
+
+// The form body of a Twilio status callback: at most one update.
+std::vector<provider_status_update> parse_twilio_status(std::string_view form_body);
+// The statuses[] of a WhatsApp Cloud API webhook body (its messages[] are the inbound side's).
+std::vector<provider_status_update> parse_whatsapp_statuses(const boost::json::value& body);
+// The delivery and read events of an Instagram webhook body (its messages are the inbound side's).
+std::vector<provider_status_update> parse_instagram_receipts(const boost::json::value& body);
+
+// The statement that applies one update (persistence/deliveries.h).
+persistence::query status_query(const provider_status_update& u);
+
+}  // namespace ringcast::broker::delivery
