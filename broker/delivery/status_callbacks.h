@@ -12,6 +12,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,11 +32,21 @@ struct provider_status_update {
   bool operator==(const provider_status_update&) const = default;
 };
 
-// The form body of a Twilio status callback: at most one update.
-std::vector<provider_status_update> parse_twilio_status(std::string_view form_body);
-// The statuses[] of a WhatsApp Cloud API webhook body (its messages[] are the inbound side's).
+// A Twilio status callback's fields (`field` looks one up by name): at most one update.
+using form_lookup = std::function<std::optional<std::string>(std::string_view name)>;
+std::optional<provider_status_update> parse_twilio_status(const form_lookup& field);
+// The same from the url-encoded body.
+std::optional<provider_status_update> parse_twilio_status(std::string_view form_body);
+
+// One element of a WhatsApp change's value.statuses[].
+std::optional<provider_status_update> parse_whatsapp_status(const boost::json::object& status);
+// Every statuses[] element of a WhatsApp Cloud API webhook body (its messages[] are the inbound
+// side's).
 std::vector<provider_status_update> parse_whatsapp_statuses(const boost::json::value& body);
-// The delivery and read events of an Instagram webhook body (its messages are the inbound side's).
+
+// One Instagram entry[].messaging[] element: its `delivery` and `read` parts (none for a message).
+std::vector<provider_status_update> parse_instagram_event(const boost::json::object& event);
+// Every delivery and read event of an Instagram webhook body.
 std::vector<provider_status_update> parse_instagram_receipts(const boost::json::value& body);
 
 // The statement that applies one update (persistence/deliveries.h).

@@ -39,6 +39,13 @@ std::string schema_fingerprint(PGconn* c) {
                 "        FROM schema_migrations)");
 }
 
+// "1,2,...,latest": every migration, as applied_versions() lists them.
+std::string all_versions() {
+  std::string out;
+  for (const auto& m : migrations()) out += (out.empty() ? "" : ",") + std::to_string(m.version);
+  return out;
+}
+
 TEST(migrations, versions_are_increasing_from_one) {
   int expected = 1;
   for (const auto& m : migrations()) EXPECT_EQ(m.version, expected++);
@@ -50,7 +57,7 @@ TEST(migrations, apply_to_an_empty_database) {
   EXPECT_EQ(schema_version(c.get()), 0);
   apply_migrations(c.get());
   EXPECT_EQ(schema_version(c.get()), latest_schema_version());
-  EXPECT_EQ(applied_versions(c.get()), "1,2,3,4,5,6");
+  EXPECT_EQ(applied_versions(c.get()), all_versions());
   for (const char* t : all_tables) EXPECT_TRUE(table_exists(c.get(), t)) << t;
   // gen_random_uuid() defaults work without an extension on PostgreSQL 13+.
   EXPECT_EQ(scalar(c.get(), "INSERT INTO conversations DEFAULT VALUES RETURNING length(id::text)"),
@@ -75,7 +82,7 @@ TEST(migrations, applies_only_the_missing_versions) {
   EXPECT_FALSE(table_exists(c.get(), "read_receipts"));
   auto first_applied = scalar(c.get(), "SELECT applied_at FROM schema_migrations WHERE version = 1");
   apply_migrations(c.get());
-  EXPECT_EQ(applied_versions(c.get()), "1,2,3,4,5,6");
+  EXPECT_EQ(applied_versions(c.get()), all_versions());
   EXPECT_TRUE(table_exists(c.get(), "ai_jobs"));
   EXPECT_EQ(scalar(c.get(), "SELECT applied_at FROM schema_migrations WHERE version = 1"),
             first_applied);
@@ -113,7 +120,7 @@ TEST(migrations, concurrent_apply_from_two_connections_is_safe) {
 
   EXPECT_EQ(errors[0], "");
   EXPECT_EQ(errors[1], "");
-  EXPECT_EQ(applied_versions(holder.get()), "1,2,3,4,5,6");
+  EXPECT_EQ(applied_versions(holder.get()), all_versions());
 }
 
 TEST(migrations, a_failure_reports_the_server_message_and_changes_nothing) {

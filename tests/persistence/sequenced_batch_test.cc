@@ -313,13 +313,14 @@ TEST(sequenced_batch, the_parser_rejects_a_result_of_another_shape) {
   auto c = test::fresh_migrated_connection();
   auto one = exec_ok(c.get(), "SELECT 1");
   EXPECT_FALSE(parse_sequenced_batch(one.get(), 1));
-  // The answer shape: id, seq, created_at, duplicate, conflict, ai job, its priority, customer, assignee.
-  auto shaped = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint, NULL::text, NULL::text");
+  // The answer shape: id, seq, created_at, duplicate, conflict, ai job, its priority, customer, assignee,
+  // outbound delivery.
+  auto shaped = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint, NULL::text, NULL::text, NULL::bigint");
   EXPECT_TRUE(parse_sequenced_batch(shaped.get(), 1));
   EXPECT_FALSE(parse_sequenced_batch(shaped.get(), 2));  // one answer per row or none
   auto without_people = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint");
   EXPECT_FALSE(parse_sequenced_batch(without_people.get(), 1));
-  auto null_seq = exec_ok(c.get(), "SELECT gen_random_uuid(), NULL::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint, NULL::text, NULL::text");
+  auto null_seq = exec_ok(c.get(), "SELECT gen_random_uuid(), NULL::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint, NULL::text, NULL::text, NULL::bigint");
   EXPECT_FALSE(parse_sequenced_batch(null_seq.get(), 1));
   EXPECT_FALSE(parse_sequenced_batch(nullptr, 0));
 }
