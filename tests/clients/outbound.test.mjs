@@ -2,96 +2,32 @@
 // socket.io-client for staff and customers, and the fake providers (fake_providers.mjs: Twilio,
 // the WhatsApp Cloud API, Instagram's Send API and an SMTP server). A staff or AI message in a
 // channel conversation reaches its provider exactly once, and the staff see each step as
-// `message:status` (sent, delivered, read, failed with a reason). Channel conversations are made
-// directly in PostgreSQL here: customers keyed (channel, external_id) as the inbound webhooks
-// make them.
+// `message:status` (sent, failed with a reason). Channel conversations are made directly in
+// PostgreSQL (outbound_support.mjs). The status callbacks are in outbound_status.test.mjs.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import { startFakeProviders } from './fake_providers.mjs';
-import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test } from './harness.mjs';
-import { ringcastToken } from './jwt.mjs';
+import { closeClients, isReference, serverKind, startServer, stopServer, test } from './harness.mjs';
+import { IG_TOKEN, TWILIO_SID, TWILIO_TOKEN, WA_PHONE_ID, WA_TOKEN, outboundHelpers, providerFlags, until } from './outbound_support.mjs';
 import { startPostgres } from './postgres.mjs';
 
-const SECRET = 'outbound-test-secret';
-const WS = { transports: ['websocket'] };
-const TWILIO_SID = 'AC00000000000000000000000000000001';
-const TWILIO_TOKEN = 'twilio-auth-token';
-const WA_TOKEN = 'whatsapp-cloud-token';
-const WA_PHONE_ID = '1029384756';
-const IG_TOKEN = 'instagram-page-token';
-
-async function until(what, check, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the inbox profile is ringcast-only' }, () => {
-  let db;
-  let fake;
-  let server;
-  let staff;
-  let statuses;
-  let phones = 0;
-
-  const flags = () => [
-    '--jwt-secret', SECRET, '--database-url', db.url, '--shards', '2',
-    '--twilio-api-url', fake.url, '--twilio-account-sid', TWILIO_SID, '--twilio-auth-token', TWILIO_TOKEN,
-    '--twilio-from', '+15550000000',
-    '--whatsapp-api-url', fake.url, '--whatsapp-token', WA_TOKEN, '--whatsapp-phone-number-id', WA_PHONE_ID,
-    '--instagram-api-url', fake.url, '--instagram-token', IG_TOKEN,
-    '--smtp-url', fake.smtpUrl, '--smtp-from', 'Support <support@shop.example>',
-    '--delivery-max-attempts', '3', '--delivery-backoff-ms', '50',
-  ];
-  const as = (sub, role) => connect(server.url, { ...WS, auth: { token: ringcastToken(SECRET, sub, role) } });
-  const call = (socket, event, payload) => socket.timeout(10_000).emitWithAck(event, payload);
-  const newPhone = () => `+1555${String(1000000 + ++phones).slice(1)}`;
-
-  // A customer known on a channel, with a conversation on it (as the inbound webhooks create them).
-  async function channelConversation(channel, externalId, { subject = null, name = null } = {}) {
-    const [cu] = await db.query(
-      'INSERT INTO customers (channel, external_id, name) VALUES ($1, $2, $3) ON CONFLICT (channel, external_id) DO UPDATE SET name = EXCLUDED.name RETURNING id',
-      [channel, externalId, name]);
-    const [c] = await db.query('INSERT INTO conversations (customer_id, channel, subject) VALUES ($1, $2, $3) RETURNING id', [cu.id, channel, subject]);
-    return c.id;
-  }
-  // A customer's message stored as the inbound side stores it (e-mail: its Message-Id as client id).
-  async function customerMessage(conversationId, senderId, content, clientId) {
-    await db.query('UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1', [conversationId]);
-    await db.query(
-      `INSERT INTO messages (conversation_id, seq, sender_type, sender_id, content, client_message_id)
-       SELECT $1, last_seq, 'customer', $2, $3, $4 FROM conversations WHERE id = $1`,
-      [conversationId, senderId, content, clientId]);
-  }
-  const statusesOf = (conversationId, seq) => statuses.filter((s) => s.conversationId === conversationId && s.seq === seq);
-  const statusOf = (conversationId, seq, status) => until(`message:status ${status} for #${seq}`,
-    () => statusesOf(conversationId, seq).find((s) => s.status === status));
-  const delivery = async (conversationId, seq) => (await db.query(
-    `SELECT d.* FROM outbound_deliveries d JOIN messages m ON m.id = d.message_id WHERE m.conversation_id = $1 AND m.seq = $2`,
-    [conversationId, seq]))[0];
-  async function reply(conversationId, content) {
-    const ack = await call(staff, 'message:send', { conversationId, content, clientId: `staff-${conversationId}-${content.length}-${Date.now()}` });
-    assert.ok(!ack.error, JSON.stringify(ack.error));
-    return ack;
-  }
+  const ctx = { statuses: [] };
+  const { as, call, newPhone, channelConversation, customerMessage, statusesOf, statusOf, delivery, reply, staffSocket } =
+    outboundHelpers(ctx);
+  const flags = () => providerFlags(ctx);
 
   before(async () => {
-    db = await startPostgres();
-    fake = await startFakeProviders();
-    server = await startServer('inbox', flags());
-    staff = await as('agent-out', 'staff');
-    statuses = [];
-    staff.on('message:status', (s) => statuses.push(s));
+    ctx.db = await startPostgres();
+    ctx.fake = await startFakeProviders();
+    ctx.server = await startServer('inbox', flags());
+    await staffSocket();
   });
   after(async () => {
     closeClients();
-    await stopServer(server);
-    await fake?.close();
-    db?.destroy();
+    await stopServer(ctx.server);
+    await ctx.fake?.close();
+    ctx.db?.destroy();
   });
 
   test('a staff reply in an SMS conversation reaches Twilio once, with the right number, text and auth', async () => {
@@ -99,8 +35,8 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     const id = await channelConversation('sms', phone, { name: 'Sam Smith' });
     const ack = await reply(id, 'Your order ships today.');
     const sent = await statusOf(id, ack.seq, 'sent');
-    const [req] = fake.of(phone);
-    assert.equal(fake.of(phone).length, 1);
+    const [req] = ctx.fake.of(phone);
+    assert.equal(ctx.fake.of(phone).length, 1);
     assert.equal(req.provider, 'twilio');
     assert.equal(req.account, TWILIO_SID);
     assert.deepEqual(req.body, { To: phone, From: '+15550000000', Body: 'Your order ships today.' });
@@ -122,8 +58,8 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     const id = await channelConversation('whatsapp', phone);
     const ack = await reply(id, 'Hola! Te ayudo con tu pedido.');
     const sent = await statusOf(id, ack.seq, 'sent');
-    assert.equal(fake.of(phone.slice(1)).length, 1);
-    const [req] = fake.of(phone.slice(1));
+    assert.equal(ctx.fake.of(phone.slice(1)).length, 1);
+    const [req] = ctx.fake.of(phone.slice(1));
     assert.equal(req.provider, 'whatsapp');
     assert.equal(req.phoneNumberId, WA_PHONE_ID);
     assert.equal(req.headers.authorization, `Bearer ${WA_TOKEN}`);
@@ -140,8 +76,8 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     const id = await channelConversation('instagram', igsid);
     const ack = await reply(id, 'Thanks for the DM 💬');
     const sent = await statusOf(id, ack.seq, 'sent');
-    assert.equal(fake.of(igsid).length, 1);
-    const [req] = fake.of(igsid);
+    assert.equal(ctx.fake.of(igsid).length, 1);
+    const [req] = ctx.fake.of(igsid);
     assert.equal(req.provider, 'instagram');
     assert.equal(req.headers.authorization, `Bearer ${IG_TOKEN}`);
     assert.deepEqual(req.body, { recipient: { id: igsid }, message: { text: 'Thanks for the DM 💬' } });
@@ -154,8 +90,8 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     await customerMessage(id, address, 'Where is my order?', '<CAF-4242@mail.example.com>');
     const ack = await reply(id, 'It left our warehouse today.\nTracking: 1Z999');
     const sent = await statusOf(id, ack.seq, 'sent');
-    assert.equal(fake.of(address).length, 1);
-    const [mail] = fake.of(address);
+    assert.equal(ctx.fake.of(address).length, 1);
+    const [mail] = ctx.fake.of(address);
     assert.equal(mail.from, 'support@shop.example');
     assert.deepEqual(mail.to, [address]);
     assert.equal(mail.headers['in-reply-to'], '<CAF-4242@mail.example.com>');
@@ -177,30 +113,30 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     const sent = await call(customer, 'message:send', { conversationId: id, content: 'Hello, is anyone there?', clientId: 'sms-in-1' });
     assert.ok(!sent.error, JSON.stringify(sent.error));
     const status = await statusOf(id, sent.seq + 1, 'sent');
-    const [ai] = await db.query("SELECT content FROM messages WHERE conversation_id = $1 AND sender_type = 'ai'", [id]);
+    const [ai] = await ctx.db.query("SELECT content FROM messages WHERE conversation_id = $1 AND sender_type = 'ai'", [id]);
     assert.ok(ai, 'the AI replied');
-    assert.equal(fake.of(phone).length, 1, 'the customer\'s own message is not sent back');
-    assert.equal(fake.of(phone)[0].body.Body, ai.content);
-    assert.equal(status.providerMessageId, fake.of(phone)[0].id);
+    assert.equal(ctx.fake.of(phone).length, 1, 'the customer\'s own message is not sent back');
+    assert.equal(ctx.fake.of(phone)[0].body.Body, ai.content);
+    assert.equal(status.providerMessageId, ctx.fake.of(phone)[0].id);
   });
 
   test('a website conversation creates no delivery', async () => {
     const customer = await as('web-visitor', 'customer');
     const { conversation } = await call(customer, 'conversation:create', { content: 'hi', clientId: 'w-1' });
     const ack = await reply(conversation.id, 'Hello from the website');
-    const rows = await db.query('SELECT count(*)::int AS n FROM outbound_deliveries WHERE conversation_id = $1', [conversation.id]);
+    const rows = await ctx.db.query('SELECT count(*)::int AS n FROM outbound_deliveries WHERE conversation_id = $1', [conversation.id]);
     assert.equal(rows[0].n, 0);
     assert.equal(statusesOf(conversation.id, ack.seq).length, 0);
   });
 
   test('a provider outage (500s) is retried with backoff and ends as failed after the retry budget', async () => {
     const phone = newPhone();
-    fake.failFor(phone, { status: 500 });
+    ctx.fake.failFor(phone, { status: 500 });
     const id = await channelConversation('sms', phone);
     const ack = await reply(id, 'This will not get through');
     const failed = await statusOf(id, ack.seq, 'failed');
-    assert.equal(fake.of(phone).length, 3, 'three attempts (--delivery-max-attempts 3)');
-    const [a, b, c] = fake.of(phone).map((r) => r.at);
+    assert.equal(ctx.fake.of(phone).length, 3, 'three attempts (--delivery-max-attempts 3)');
+    const [a, b, c] = ctx.fake.of(phone).map((r) => r.at);
     assert.ok(b - a >= 45 && c - b >= 95, `backoff doubles: ${b - a} ms then ${c - b} ms`);
     assert.match(failed.reason, /twilio: HTTP 500/);
     assert.match(failed.reason, /gave up after 3 attempts/);
@@ -213,53 +149,53 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
 
   test('a provider that fails twice then answers delivers once, on the third attempt', async () => {
     const phone = newPhone();
-    fake.failFor(phone, { status: 503, times: 2 });
+    ctx.fake.failFor(phone, { status: 503, times: 2 });
     const id = await channelConversation('sms', phone);
     const ack = await reply(id, 'Third time lucky');
     const sent = await statusOf(id, ack.seq, 'sent');
-    assert.equal(fake.of(phone).length, 3);
+    assert.equal(ctx.fake.of(phone).length, 3);
     assert.equal(sent.attempts, 3);
-    assert.equal(sent.providerMessageId, fake.of(phone)[2].id);
+    assert.equal(sent.providerMessageId, ctx.fake.of(phone)[2].id);
   });
 
   test('a 400 is final at once: one attempt, failed with the provider\'s reason', async () => {
     const phone = newPhone();
-    fake.failFor(phone, { status: 400 });
+    ctx.fake.failFor(phone, { status: 400 });
     const id = await channelConversation('sms', phone);
     const ack = await reply(id, 'To a bad number');
     const failed = await statusOf(id, ack.seq, 'failed');
     assert.match(failed.reason, /twilio: HTTP 400: The 'To' number is not a valid phone number/);
     assert.equal(failed.attempts, 1);
-    assert.equal(fake.of(phone).length, 1);
+    assert.equal(ctx.fake.of(phone).length, 1);
     assert.equal((await delivery(id, ack.seq)).attempts, 1);
   });
 
   test('an SMTP 550 is final, a 451 is retried', async () => {
     const gone = 'gone@example.com';
     const busy = 'busy@example.com';
-    fake.failFor(gone, { status: 550 });
-    fake.failFor(busy, { status: 451, times: 1 });
+    ctx.fake.failFor(gone, { status: 550 });
+    ctx.fake.failFor(busy, { status: 451, times: 1 });
     const c1 = await channelConversation('email', gone, { subject: 'Hi' });
     const c2 = await channelConversation('email', busy, { subject: 'Hi' });
     const a1 = await reply(c1, 'to nobody');
     const a2 = await reply(c2, 'to a busy server');
     const failed = await statusOf(c1, a1.seq, 'failed');
     assert.match(failed.reason, /smtp: 550/);
-    assert.equal(fake.of(gone).length, 1);
+    assert.equal(ctx.fake.of(gone).length, 1);
     await statusOf(c2, a2.seq, 'sent');
-    assert.equal(fake.of(busy).length, 2);
+    assert.equal(ctx.fake.of(busy).length, 2);
   });
 
   test('a customer with no address on the channel fails at once with the reason', async () => {
     // A staff-made conversation whose customer is a website identity has no SMS number.
-    const { conversation } = await call(staff, 'conversation:create', { customerId: 'web-only', channel: 'sms' });
+    const { conversation } = await call(ctx.staff, 'conversation:create', { customerId: 'web-only', channel: 'sms' });
     const ack = await reply(conversation.id, 'Can this reach you?');
     const failed = await statusOf(conversation.id, ack.seq, 'failed');
     assert.match(failed.reason, /has no sms address/);
   });
 
   test('/metrics counts deliveries by provider and outcome, attempts and the queue', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${ctx.server.url}/metrics`)).text();
     const value = (series) => Number(new RegExp(`^ringcast_${series.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1]);
     // What the tests above did, in order: twilio sent the SMS reply, the AI's reply and the third
     // try; retried twice in the outage and twice before that third try; failed the outage, the 400
@@ -277,40 +213,38 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
 
   test('a restart takes up pending deliveries once and fails the ones interrupted mid-call', { timeout: 60_000 }, async () => {
     closeClients();
-    await stopServer(server);
+    await stopServer(ctx.server);
     const pendingPhone = newPhone();
     const interruptedPhone = newPhone();
     const pending = await channelConversation('sms', pendingPhone);
     const interrupted = await channelConversation('sms', interruptedPhone);
     // As a broker leaves them when killed: one committed and not yet claimed, one claimed mid-call.
     for (const [id, status] of [[pending, 'pending'], [interrupted, 'sending']]) {
-      await db.query('UPDATE conversations SET last_seq = 1 WHERE id = $1', [id]);
-      const [m] = await db.query(
+      await ctx.db.query('UPDATE conversations SET last_seq = 1 WHERE id = $1', [id]);
+      const [m] = await ctx.db.query(
         "INSERT INTO messages (conversation_id, seq, sender_type, sender_id, content, client_message_id) VALUES ($1, 1, 'staff', 'agent-out', 'Sent after the restart', $2) RETURNING id",
         [id, `restart-${id}`]);
-      await db.query("INSERT INTO outbound_deliveries (message_id, conversation_id, channel, status, attempts) VALUES ($1, $2, 'sms', $3, $4)",
+      await ctx.db.query("INSERT INTO outbound_deliveries (message_id, conversation_id, channel, status, attempts) VALUES ($1, $2, 'sms', $3, $4)",
         [m.id, id, status, status === 'sending' ? 1 : 0]);
     }
-    server = await startServer('inbox', flags());
-    staff = await as('agent-out', 'staff');
+    ctx.server = await startServer('inbox', flags());
+    await staffSocket();
     await until('the pending delivery sent', async () => (await delivery(pending, 1))?.status === 'sent');
-    assert.equal(fake.of(pendingPhone).length, 1);
-    assert.equal(fake.of(pendingPhone)[0].body.Body, 'Sent after the restart');
+    assert.equal(ctx.fake.of(pendingPhone).length, 1);
+    assert.equal(ctx.fake.of(pendingPhone)[0].body.Body, 'Sent after the restart');
     const lost = await delivery(interrupted, 1);
     assert.equal(lost.status, 'failed');
     assert.match(lost.error, /^interrupted/);
-    assert.equal(fake.of(interruptedPhone).length, 0, 'an interrupted delivery is never sent again');
+    assert.equal(ctx.fake.of(interruptedPhone).length, 0, 'an interrupted delivery is never sent again');
     // A second restart sends nothing again.
     closeClients();
-    await stopServer(server);
-    server = await startServer('inbox', flags());
-    staff = await as('agent-out', 'staff');
-    statuses = [];
-    staff.on('message:status', (s) => statuses.push(s));
+    await stopServer(ctx.server);
+    ctx.server = await startServer('inbox', flags());
+    await staffSocket();
     const probe = newPhone();
     const id = await channelConversation('sms', probe);
     const ack = await reply(id, 'after the second restart');
     await statusOf(id, ack.seq, 'sent');
-    assert.equal(fake.of(pendingPhone).length, 1);
+    assert.equal(ctx.fake.of(pendingPhone).length, 1);
   });
 });
