@@ -4,6 +4,7 @@
 #include "protocol/header_params.h"
 #include "protocol/http_response.h"
 #include "protocol/multipart.h"
+#include "reactor/log.h"
 
 namespace ringcast::broker::channels {
 
@@ -59,6 +60,14 @@ void webhook_call::answer(int status, webhook_outcome outcome, std::string_view 
 bool webhook_call::answered() const noexcept { return state_->answered; }
 
 void webhook_call::refuse(int status, webhook_outcome outcome, std::string_view why) {
+  // A refused signature is most often a secret or --public-url set wrong: worth a (rate-limited) line.
+  if (outcome == webhook_outcome::forbidden) {
+    static reactor::log_rate rate(1);
+    std::uint64_t held_back = 0;
+    if (rate.allow(held_back))
+      reactor::log(reactor::log_level::warn, "%s webhook refused: %.*s (%llu more since the last such line)",
+                   to_string(provider_), int(why.size()), why.data(), static_cast<unsigned long long>(held_back));
+  }
   answer(status, outcome, "text/plain", std::string(why) + "\n");
 }
 

@@ -4,7 +4,10 @@
 // with Node's crypto; staff watch with the stock socket.io-client.
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
@@ -380,6 +383,34 @@ describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webho
     assert.ok(count('email', 'forbidden') >= 4);
     const bareMetrics = await (await fetch(`${bare.url}/metrics`)).text();
     assert.match(bareMetrics, /ringcast_webhook_requests_total\{provider="email",outcome="not_configured"\} 1\n/);
+  });
+
+  test('with AI replies on, an inbound SMS gets an AI job and the AI answer in its conversation, like a widget message', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ringcast-webhooks-ai-'));
+    writeFileSync(path.join(dir, 'knowledge.json'), JSON.stringify([
+      { question: 'How long does shipping take?', answer: 'Orders ship within 2 business days.', intent: 'shipping', keywords: ['shipping', 'delivery'] },
+    ]));
+    const withAi = await startServer('inbox', [
+      '--jwt-secret', SECRET, '--database-url', db.url, '--twilio-auth-token', TWILIO_TOKEN,
+      '--ai-knowledge', path.join(dir, 'knowledge.json'),
+    ]);
+    try {
+      const s = await connect(withAi.url, { transports: ['websocket'], auth: { token: ringcastToken(SECRET, 'agent-ai-watch', 'staff') } });
+      const messages = collect(s, 'message:new');
+      const res = await twilioRequest(withAi, { From: '+15550007001', To: '+15559990000', Body: 'How long does shipping take?', MessageSid: 'SMai1' });
+      assert.equal(res.status, 200);
+      await until('the AI reply on the staff feed', () => messages.some((m) => m.senderType === 'ai'));
+      const customerMessage = messages.find((m) => m.senderType === 'customer');
+      const reply = messages.find((m) => m.senderType === 'ai');
+      assert.equal(customerMessage.clientId, 'SMai1');
+      assert.equal(reply.conversationId, customerMessage.conversationId);
+      assert.match(reply.content, /2 business days/);
+      const jobs = await db.query('SELECT j.status FROM ai_jobs j JOIN messages m ON m.id = j.message_id WHERE m.client_message_id = $1', ['SMai1']);
+      assert.equal(jobs.length, 1);
+    } finally {
+      await stopServer(withAi);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a flood of 10,000 signed webhooks is stored once each while a Socket.IO client keeps answering pings', { timeout: 90_000 }, async () => {
