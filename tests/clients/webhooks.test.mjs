@@ -450,7 +450,8 @@ describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webho
     assert.equal(disconnected, null, `the watcher was disconnected: ${disconnected}`);
     assert.ok(watcher.connected);
     // The server pings every 300 ms (harness.mjs); a stalled shard would have let the client go.
-    assert.ok(pings >= Math.floor(elapsed / 300) - 3, `${pings} pings in ${elapsed} ms`);
+    // At least half the pings a perfect clock would send (the machine may be shared and busy).
+    assert.ok(pings >= Math.floor(elapsed / 600), `${pings} pings in ${elapsed} ms`);
     console.log(`# flood: ${TOTAL} webhooks in ${elapsed} ms, ${pings} pings answered`);
   });
 });
