@@ -328,6 +328,16 @@ describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webho
     await until('the new thread', () => news.length === 2 && messages.length === 3);
     assert.notEqual(news[1].id, c.id);
     assert.equal(messages[2].conversationId, news[1].id);
+    // References alone (oldest first, an unknown id among them) thread too; the Message-Id was sent without brackets.
+    const byReferences = mailgunFields({
+      sender: 'carol@example.com', subject: 'Re: Another thing', 'body-plain': 'More on that',
+      'Message-Id': 'm4@example.com', References: '<elsewhere@example.com>\r\n <m3@example.com>',
+    });
+    assert.equal((await mailgunRequest(server, byReferences)).status, 200);
+    await until('the mail threaded by References', () => messages.length === 4);
+    assert.equal(messages[3].conversationId, news[1].id);
+    assert.equal(messages[3].clientId, '<m4@example.com>');
+    assert.equal(news.length, 2);
   });
 
   test('GET verification (Meta): the challenge is echoed for the right token only', async () => {
