@@ -72,9 +72,18 @@ int main(int argc, char** argv) {
           opts->app.inbox.settings.ai_replies = true;
           opts->app.inbox.settings.urgent_words = opts->ai.urgent_words;
         }
-        if (opts->profile == "inbox")
+        if (opts->profile == "inbox") {
+          // The providers' credentials are the channels' (one flag each, shared with the webhooks).
+          auto& providers = opts->delivery.providers;
+          const auto& channels = opts->app.channels;
+          providers.twilio_account_sid = channels.twilio_account_sid;
+          providers.twilio_auth_token = channels.twilio_auth_token;
+          providers.whatsapp_token = channels.whatsapp_token;
+          providers.whatsapp_phone_number_id = channels.whatsapp_phone_number_id;
+          providers.instagram_token = channels.instagram_token;
           opts->app.delivery =
               server::make_delivery_service(opts->delivery, db, opts->app.database_url, opts->net.shards);
+        }
       } catch (...) {
         PQfinish(db);
         throw;

@@ -226,6 +226,16 @@ std::string metrics_registry::render() const {
     w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_total.load(std::memory_order_relaxed)), "by", "anyone");
     w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_by_ai.load(std::memory_order_relaxed)), "by", "ai");
   }
+  // Two labels: every provider and outcome is printed, so a dashboard's rate() starts at zero.
+  w.family("webhook_requests_total", "counter", "Channel webhook requests by provider and outcome.");
+  for (std::size_t p = 0; p < std::size_t(webhook_provider::count); ++p)
+    for (std::size_t o = 0; o < std::size_t(webhook_outcome::count); ++o) {
+      std::uint64_t v = 0;
+      for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read(stats_[sh].webhook_requests[p][o]);
+      w.line(std::string("webhook_requests_total{provider=\"") + to_string(webhook_provider(p)) + "\",outcome=\"" +
+                 to_string(webhook_outcome(o)) + "\"}",
+             std::to_string(v));
+    }
   if (delivery_) {
     using delivery::attempt_kind;
     using delivery::provider_kind;
@@ -237,7 +247,7 @@ std::string metrics_registry::render() const {
         w.line("outbound_deliveries_total{provider=\"" + std::string(to_string(provider_kind(p))) + "\",outcome=\"" +
                    to_string(attempt_kind(k)) + "\"}",
                std::to_string(f.outcomes[p][k].load(std::memory_order_relaxed)));
-    w.family("outbound_attempts_total", "counter", "Provider calls made (retries included).");
+    w.family("outbound_attempts_total", "counter", "Delivery attempts: provider calls (retries included), and refusals before one.");
     w.sample("outbound_attempts_total", f.attempts.load(std::memory_order_relaxed));
     w.family("outbound_in_flight", "gauge", "Provider calls in progress.");
     w.sample("outbound_in_flight", f.in_flight.load(std::memory_order_relaxed));

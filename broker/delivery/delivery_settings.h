@@ -9,10 +9,10 @@
 
 namespace ringcast::broker::delivery {
 
-// The providers' base URLs (flags, so tests point at a local fake) and credentials.
-// NOTE for the merge with the inbound webhooks: the credentials (account sid, auth token,
-// WhatsApp token and phone number id, Instagram token) are the channels' shared secrets; once
-// broker/channels has its own config struct, these fields should come from it.
+// The providers' base URLs (flags, so tests point at a local fake) and credentials. The
+// credentials are the channels' shared secrets (broker/channels/channel_config.h, whose flags
+// --twilio-account-sid, --twilio-auth-token, --whatsapp-token, --whatsapp-phone-number-id and
+// --instagram-token also switch the webhooks on): server/main.cc copies them here.
 struct provider_settings {
   std::string twilio_api_url = "https://api.twilio.com";
   std::string twilio_account_sid;

@@ -1,59 +1,40 @@
 #include "broker/delivery/status_callbacks.h"
 
+#include "broker/channels/meta_webhook.h"
 #include "persistence/deliveries.h"
-#include "protocol/url.h"
 
 namespace ringcast::broker::delivery {
 namespace {
 
-const boost::json::value* member(const boost::json::value& v, std::string_view key) {
-  const auto* o = v.if_object();
-  return o ? o->if_contains(key) : nullptr;
-}
+using channels::object_at;
+using channels::objects_at;
+using channels::string_at;
 
-const boost::json::array* array_at(const boost::json::value& v, std::string_view key) {
-  const auto* a = member(v, key);
-  return a ? a->if_array() : nullptr;
-}
-
-std::string string_at(const boost::json::object& o, std::string_view key) {
-  const auto* s = o.if_contains(key);
-  return s && s->is_string() ? std::string(s->get_string()) : std::string();
-}
-
-std::string string_at(const boost::json::value& v, std::string_view key) {
-  const auto* o = v.if_object();
-  return o ? string_at(*o, key) : std::string();
-}
-
-// A number, or a string of digits (Meta sends both kinds of timestamps).
-std::int64_t number_at(const boost::json::value& v, std::string_view key) {
-  const auto* n = member(v, key);
+// A number, or a string of digits (Meta sends both kinds of timestamps); 0 otherwise.
+std::int64_t number_at(const boost::json::object& o, std::string_view key) {
+  const auto* n = o.if_contains(key);
   if (!n) return 0;
   if (n->is_int64()) return n->get_int64();
   if (n->is_uint64()) return std::int64_t(n->get_uint64());
   if (n->is_double()) return std::int64_t(n->get_double());
-  if (n->is_string()) {
-    std::int64_t out = 0;
-    for (char c : n->get_string()) {
-      if (c < '0' || c > '9') return 0;
-      out = out * 10 + (c - '0');
-    }
-    return out;
+  if (!n->is_string() || n->get_string().empty()) return 0;
+  std::int64_t out = 0;
+  for (char c : n->get_string()) {
+    if (c < '0' || c > '9') return 0;
+    out = out * 10 + (c - '0');
   }
-  return 0;
+  return out;
 }
 
 // "131047 Re-engagement message: More than 24 hours have passed..." from a Cloud API errors[].
 std::string whatsapp_error(const boost::json::object& status) {
-  const auto* e_value = status.if_contains("errors");
-  const auto* errors = e_value ? e_value->if_array() : nullptr;
-  if (!errors || errors->empty()) return "whatsapp: failed";
-  const auto& e = (*errors)[0];
+  const auto errors = objects_at(status, "errors");
+  if (errors.empty()) return "whatsapp: failed";
+  const auto& e = *errors.front();
   std::string out = "whatsapp: " + std::to_string(number_at(e, "code"));
   if (auto title = string_at(e, "title"); !title.empty()) out += " " + title;
   std::string detail = string_at(e, "message");
-  if (const auto* data = member(e, "error_data"))
+  if (const auto* data = object_at(e, "error_data"))
     if (auto d = string_at(*data, "details"); !d.empty()) detail = d;
   if (!detail.empty()) out += ": " + detail;
   return out;
@@ -81,10 +62,6 @@ std::optional<provider_status_update> parse_twilio_status(const form_lookup& fie
   return u;
 }
 
-std::optional<provider_status_update> parse_twilio_status(std::string_view form_body) {
-  return parse_twilio_status([form_body](std::string_view name) { return protocol::query_param(form_body, name); });
-}
-
 std::optional<provider_status_update> parse_whatsapp_status(const boost::json::object& status) {
   provider_status_update u;
   u.provider = "whatsapp";
@@ -96,29 +73,12 @@ std::optional<provider_status_update> parse_whatsapp_status(const boost::json::o
   return u;
 }
 
-std::vector<provider_status_update> parse_whatsapp_statuses(const boost::json::value& body) {
-  std::vector<provider_status_update> out;
-  const auto* entries = array_at(body, "entry");
-  if (!entries) return out;
-  for (const auto& entry : *entries) {
-    const auto* changes = array_at(entry, "changes");
-    if (!changes) continue;
-    for (const auto& change : *changes) {
-      const auto* o = change.if_object();
-      const auto* value = o ? o->if_contains("value") : nullptr;
-      const auto* statuses = value ? array_at(*value, "statuses") : nullptr;
-      if (!statuses) continue;
-      for (const auto& s : *statuses)
-        if (const auto* so = s.if_object())
-          if (auto u = parse_whatsapp_status(*so)) out.push_back(std::move(*u));
-    }
-  }
-  return out;
-}
-
 std::vector<provider_status_update> parse_instagram_event(const boost::json::object& event) {
   std::vector<provider_status_update> out;
-  auto add = [&](const char* status, std::string mid, const std::string& customer, std::int64_t watermark) {
+  std::string customer;
+  if (const auto* sender = object_at(event, "sender")) customer = string_at(*sender, "id");
+  // By message id, or (no id) every message sent to the customer up to the watermark.
+  auto add = [&](const char* status, std::string mid, std::int64_t watermark) {
     provider_status_update u;
     u.provider = "instagram";
     u.status = status;
@@ -132,32 +92,17 @@ std::vector<provider_status_update> parse_instagram_event(const boost::json::obj
     }
     out.push_back(std::move(u));
   };
-  std::string customer;
-  if (const auto* sender = event.if_contains("sender")) customer = string_at(*sender, "id");
-  if (const auto* delivery = event.if_contains("delivery")) {
-    const auto* mids = array_at(*delivery, "mids");
-    if (mids && !mids->empty()) {
-      for (const auto& mid : *mids)
-        if (mid.is_string()) add("delivered", std::string(mid.get_string()), customer, 0);
-    } else {
-      add("delivered", {}, customer, number_at(*delivery, "watermark"));
-    }
+  if (const auto* delivery = object_at(event, "delivery")) {
+    bool any = false;
+    if (const auto* mids = delivery->if_contains("mids"); mids && mids->is_array())
+      for (const auto& mid : mids->get_array())
+        if (mid.is_string()) {
+          add("delivered", std::string(mid.get_string()), 0);
+          any = true;
+        }
+    if (!any) add("delivered", {}, number_at(*delivery, "watermark"));
   }
-  if (const auto* read = event.if_contains("read")) add("read", string_at(*read, "mid"), customer, number_at(*read, "watermark"));
-  return out;
-}
-
-std::vector<provider_status_update> parse_instagram_receipts(const boost::json::value& body) {
-  std::vector<provider_status_update> out;
-  const auto* entries = array_at(body, "entry");
-  if (!entries) return out;
-  for (const auto& entry : *entries) {
-    const auto* events = array_at(entry, "messaging");
-    if (!events) continue;
-    for (const auto& ev : *events)
-      if (const auto* o = ev.if_object())
-        for (auto& u : parse_instagram_event(*o)) out.push_back(std::move(u));
-  }
+  if (const auto* read = object_at(event, "read")) add("read", string_at(*read, "mid"), number_at(*read, "watermark"));
   return out;
 }
 

@@ -1,15 +1,16 @@
 #pragma once
-// The providers' status callbacks, parsed into updates of outbound deliveries (sans I/O: the
-// webhook routes verify the signature, then hand the body here, then to delivery_shard::apply):
+// The providers' status callbacks, parsed into updates of outbound deliveries. The webhook
+// routes (broker/channels) verify the signature and walk the body; status_routes.cc hands each
+// status here, then to delivery_shard::apply.
 // - Twilio, POST /webhooks/twilio/status (form): MessageSid, MessageStatus (queued, sending, sent,
 //   delivered, read, failed, undelivered, ...), ErrorCode;
-// - the WhatsApp Cloud API, POST /webhooks/whatsapp (JSON): entry[].changes[].value.statuses[]
-//   with id, status (sent, delivered, read, failed) and errors[];
-// - Instagram, POST /webhooks/instagram (JSON): entry[].messaging[] with delivery {mids[],
-//   watermark} and read {mid} or {watermark}, sender.id being the customer who got or read them.
+// - the WhatsApp Cloud API, POST /webhooks/whatsapp (JSON): each entry[].changes[].value.statuses[]
+//   element, with id, status (sent, delivered, read, failed) and errors[];
+// - Instagram, POST /webhooks/instagram (JSON): each entry[].messaging[] element with delivery
+//   {mids[], watermark} or read {mid} or {watermark}, sender.id being the customer.
 // Only delivered, read and failed become updates: "sent" is what the delivery thread recorded
 // already, and earlier states say nothing new. The rows move forward only (deliveries.h).
-#include <boost/json/value.hpp>
+#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -35,19 +36,12 @@ struct provider_status_update {
 // A Twilio status callback's fields (`field` looks one up by name): at most one update.
 using form_lookup = std::function<std::optional<std::string>(std::string_view name)>;
 std::optional<provider_status_update> parse_twilio_status(const form_lookup& field);
-// The same from the url-encoded body.
-std::optional<provider_status_update> parse_twilio_status(std::string_view form_body);
 
 // One element of a WhatsApp change's value.statuses[].
 std::optional<provider_status_update> parse_whatsapp_status(const boost::json::object& status);
-// Every statuses[] element of a WhatsApp Cloud API webhook body (its messages[] are the inbound
-// side's).
-std::vector<provider_status_update> parse_whatsapp_statuses(const boost::json::value& body);
 
 // One Instagram entry[].messaging[] element: its `delivery` and `read` parts (none for a message).
 std::vector<provider_status_update> parse_instagram_event(const boost::json::object& event);
-// Every delivery and read event of an Instagram webhook body.
-std::vector<provider_status_update> parse_instagram_receipts(const boost::json::value& body);
 
 // The statement that applies one update (persistence/deliveries.h).
 persistence::query status_query(const provider_status_update& u);
