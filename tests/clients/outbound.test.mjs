@@ -6,10 +6,10 @@
 // PostgreSQL (outbound_support.mjs). The status callbacks are in outbound_status.test.mjs.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { startFakeProviders } from './fake_providers.mjs';
 import { closeClients, isReference, serverKind, startServer, stopServer, test } from './harness.mjs';
-import { IG_TOKEN, TWILIO_SID, TWILIO_TOKEN, WA_PHONE_ID, WA_TOKEN, outboundHelpers, providerFlags, until } from './outbound_support.mjs';
-import { startPostgres } from './postgres.mjs';
+import {
+  IG_TOKEN, TWILIO_SID, TWILIO_TOKEN, WA_PHONE_ID, WA_TOKEN, outboundHelpers, providerFlags, startOutbound, stopOutbound, until,
+} from './outbound_support.mjs';
 
 describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the inbox profile is ringcast-only' }, () => {
   const ctx = { statuses: [] };
@@ -17,18 +17,8 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     outboundHelpers(ctx);
   const flags = () => providerFlags(ctx);
 
-  before(async () => {
-    ctx.db = await startPostgres();
-    ctx.fake = await startFakeProviders();
-    ctx.server = await startServer('inbox', flags());
-    await staffSocket();
-  });
-  after(async () => {
-    closeClients();
-    await stopServer(ctx.server);
-    await ctx.fake?.close();
-    ctx.db?.destroy();
-  });
+  before(() => startOutbound(ctx));
+  after(() => stopOutbound(ctx));
 
   test('a staff reply in an SMS conversation reaches Twilio once, with the right number, text and auth', async () => {
     const phone = newPhone();

@@ -6,8 +6,10 @@
 //   const ctx = { db, fake, server, staff, statuses: [] };   // tests may replace server and staff
 //   const h = outboundHelpers(ctx);
 import assert from 'node:assert/strict';
-import { connect, sleep } from './harness.mjs';
+import { startFakeProviders } from './fake_providers.mjs';
+import { closeClients, connect, sleep, startServer, stopServer } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
+import { startPostgres } from './postgres.mjs';
 
 export const SECRET = 'outbound-test-secret';
 export const WS = { transports: ['websocket'] };
@@ -84,4 +86,19 @@ export function outboundHelpers(ctx) {
     },
   };
   return h;
+}
+
+// For before(): a database, the fake providers, the broker (providerFlags and `extra`) and a staff
+// socket; for after(): all of it gone.
+export async function startOutbound(ctx, extra = []) {
+  ctx.db = await startPostgres();
+  ctx.fake = await startFakeProviders();
+  ctx.server = await startServer('inbox', providerFlags(ctx, extra));
+  await outboundHelpers(ctx).staffSocket();
+}
+export async function stopOutbound(ctx) {
+  closeClients();
+  await stopServer(ctx.server);
+  await ctx.fake?.close();
+  ctx.db?.destroy();
 }

@@ -3,12 +3,13 @@
 // binary with 2 shards and a real PostgreSQL. Every signature is computed here, independently,
 // with Node's crypto; staff watch with the stock socket.io-client.
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
+import { mailgunSignature, metaSignature, request, twilioSignature } from './webhook_requests.mjs';
 import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
@@ -22,36 +23,6 @@ const IG_SECRET = 'instagram-app-secret-1';
 const IG_VERIFY = 'ig-verify-1';
 const MAILGUN_KEY = 'mailgun-signing-key-1';
 const MAX_BODY = 65536;
-
-// ---- signatures, as the providers document them ----
-
-// Twilio: base64 HMAC-SHA1 of the URL followed by the POST parameters sorted by name, each name
-// then value.
-function twilioSignature(token, url, params) {
-  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
-  return createHmac('sha1', token).update(data).digest('base64');
-}
-// Meta: "sha256=" and the hex HMAC-SHA256 of the raw body.
-const metaSignature = (secret, body) => 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
-// Mailgun: hex HMAC-SHA256 of timestamp + token.
-const mailgunSignature = (key, timestamp, token) => createHmac('sha256', key).update(timestamp + token).digest('hex');
-
-// ---- HTTP ----
-
-function request(server, { method = 'POST', path, headers = {}, body = '', agent }) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: server.port, method, path, headers: { 'Content-Length': Buffer.byteLength(body), ...headers }, agent },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const form = (params) => new URLSearchParams(params).toString();
 
