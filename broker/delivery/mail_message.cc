@@ -75,7 +75,9 @@ std::string compose_reply_mail(const persistence::claimed_delivery& d, std::stri
   m += "Subject: " + header_text(subject) + "\r\n";
   m += "Date: " + rfc5322_date(unix_seconds) + "\r\n";
   m += "Message-ID: " + angle_id(message_id) + "\r\n";
-  if (d.reply_to && !d.reply_to->empty()) {
+  // Only a real Message-Id ("<left@right>"): a mail that came without one is stored under another
+  // key (the inbound webhook's "mailgun:<signature>"), which must not become a thread header.
+  if (d.reply_to && d.reply_to->find('@') != std::string::npos) {
     const std::string parent = angle_id(one_line(*d.reply_to));
     m += "In-Reply-To: " + parent + "\r\n";
     m += "References: " + parent + "\r\n";

@@ -1,7 +1,8 @@
 #pragma once
 // The RFC 5322 text of a reply mail: From, To, Subject ("Re: " the conversation's subject, RFC
 // 2047-encoded when not ASCII), Date, Message-ID, In-Reply-To and References (the customer's last
-// mail, so their mail client threads the reply), and the message as UTF-8 text in base64 lines.
+// mail, so their mail client threads the reply; only when it has a Message-Id), and the message
+// as UTF-8 text in base64 lines.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 // E-mail through SMTP with libcurl: MAIL FROM --smtp-from, RCPT TO the customer, DATA the reply
-// composed by mail_message.h. The Message-Id is ours (mail_message_id) and is kept as the
-// provider message id. A 5xx reply is final, a 4xx or no reply is tried again.
+// composed by mail_message.h. The Message-Id is ours (mail_message_id) and is kept, in angle
+// brackets, as the provider message id. A 5xx reply is final, a 4xx or no reply is tried again.
 #include <curl/curl.h>
 
 #include <chrono>
@@ -70,7 +70,9 @@ send_result send_smtp(const persistence::claimed_delivery& d, const provider_set
   const CURLcode rc = curl_easy_perform(e);
   if (rc == CURLE_OK) {
     out.verdict = send_verdict::sent;
-    out.provider_message_id = id;
+    // In brackets, as the inbound e-mail webhook stores Message-Ids: a customer's reply that
+    // names it (In-Reply-To, References) threads into this conversation.
+    out.provider_message_id = angle_id(id);
     return out;
   }
   long code = 0;

@@ -2,23 +2,27 @@
 // (fake_providers.mjs), then the provider's signed callback (Twilio's status callback, the
 // statuses[] of a WhatsApp Cloud API webhook, Instagram's delivery and read events; signatures
 // computed here with Node's crypto) turns into `message:status` delivered, then read, on the
-// staff socket. Statuses never move backwards, and an unsigned callback changes nothing.
+// staff socket. Statuses never move backwards, and an unsigned callback changes nothing. And the
+// round trips with the inbound webhooks: an SMS in gets its reply out to the sender, and an e-mail
+// thread stays one conversation both ways.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import { isReference, serverKind, test } from './harness.mjs';
-import { TWILIO_SID, TWILIO_TOKEN, outboundHelpers, startOutbound, stopOutbound } from './outbound_support.mjs';
-import { metaSignature, request, twilioSignature } from './webhook_requests.mjs';
+import { TWILIO_SID, TWILIO_TOKEN, outboundHelpers, startOutbound, stopOutbound, until } from './outbound_support.mjs';
+import { mailgunSignature, metaSignature, request, twilioSignature } from './webhook_requests.mjs';
 
 const WA_SECRET = 'whatsapp-app-secret-out';
 const IG_SECRET = 'instagram-app-secret-out';
+const MAILGUN_KEY = 'mailgun-signing-key-out';
 
 describe(`provider status callbacks against ${serverKind}`, { skip: isReference && 'the inbox profile is ringcast-only' }, () => {
   const ctx = { statuses: [] };
   const { channelConversation, statusesOf, statusOf, delivery, reply, newPhone } = outboundHelpers(ctx);
 
-  // A Twilio status callback for `sid`, signed with the auth token (or `signature` as given).
-  function twilioStatus(params, { signature } = {}) {
-    const path = '/webhooks/twilio/status';
+  // A Twilio webhook (the status callback unless `path` says otherwise), signed with the auth
+  // token (or `signature` as given).
+  function twilioStatus(params, { signature, path = '/webhooks/twilio/status' } = {}) {
     const body = { AccountSid: TWILIO_SID, ApiVersion: '2010-04-01', ...params };
     const sig = signature ?? twilioSignature(TWILIO_TOKEN, `http://127.0.0.1:${ctx.server.port}${path}`, body);
     return request(ctx.server, {
@@ -40,11 +44,21 @@ describe(`provider status callbacks against ${serverKind}`, { skip: isReference 
   const instagramEvents = (messaging) => metaWebhook('/webhooks/instagram', IG_SECRET, {
     object: 'instagram', entry: [{ id: 'IGID', time: Date.now(), messaging }],
   });
+  // A Mailgun inbound-route post, signed with the signing key.
+  function mailgun(fields) {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const token = randomUUID().replaceAll('-', '');
+    const body = new URLSearchParams({ ...fields, timestamp, token, signature: mailgunSignature(MAILGUN_KEY, timestamp, token) });
+    return request(ctx.server, { path: '/webhooks/email', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  }
+  const conversationOf = async (channel, externalId) => (await ctx.db.query(
+    'SELECT c.id FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.channel = $1 AND cu.external_id = $2 ORDER BY c.created_at',
+    [channel, externalId])).map((r) => r.id);
   const kinds = (id, seq) => statusesOf(id, seq).map((s) => s.status);
 
   before(() => startOutbound(ctx, [
     '--whatsapp-app-secret', WA_SECRET, '--whatsapp-verify-token', 'wa-verify',
-    '--instagram-app-secret', IG_SECRET, '--instagram-verify-token', 'ig-verify',
+    '--instagram-app-secret', IG_SECRET, '--instagram-verify-token', 'ig-verify', '--mailgun-signing-key', MAILGUN_KEY,
   ]));
   after(() => stopOutbound(ctx));
 
@@ -146,5 +160,40 @@ describe(`provider status callbacks against ${serverKind}`, { skip: isReference 
     assert.equal((await whatsappStatuses([{ id: 'wamid.unknown', status: 'read' }])).status, 200);
     const rows = await ctx.db.query("SELECT count(*)::int AS n FROM outbound_deliveries WHERE provider_message_id IN ('SM_unknown', 'wamid.unknown')");
     assert.equal(rows[0].n, 0);
+  });
+
+  test('an SMS in through the Twilio webhook gets the AI\'s reply out to its sender through Twilio', async () => {
+    const phone = newPhone();
+    const res = await twilioStatus({ From: phone, To: '+15550000000', Body: 'Hello, anyone there?', MessageSid: `SMin${Date.now()}`, NumMedia: '0' },
+      { path: '/webhooks/twilio' });
+    assert.equal(res.status, 200);
+    const [id] = await until('the conversation', () => conversationOf('sms', phone).then((ids) => ids.length && ids));
+    const reply = await until('the AI reply', async () => (await ctx.db.query(
+      "SELECT seq, content FROM messages WHERE conversation_id = $1 AND sender_type = 'ai'", [id]))[0]);
+    const sent = await statusOf(id, Number(reply.seq), 'sent');
+    assert.equal(ctx.fake.of(phone).length, 1);
+    assert.deepEqual(ctx.fake.of(phone)[0].body, { To: phone, From: '+15550000000', Body: reply.content });
+    assert.equal(sent.providerMessageId, ctx.fake.of(phone)[0].id);
+  });
+
+  test('an e-mail thread stays one conversation: our reply names their mail, their answer to ours comes back', async () => {
+    const address = `dora.${Date.now()}@example.com`;
+    const first = '<k1.' + randomUUID() + '@mail.example.com>';
+    const mail = (messageId, extra) => mailgun({ sender: address, from: `Dora <${address}>`, recipient: 'support@shop.example',
+      subject: 'Broken kettle', 'body-plain': 'It stopped working.', 'Message-Id': messageId, ...extra });
+    assert.equal((await mail(first)).status, 200);
+    const [id] = await until('the conversation', () => conversationOf('email', address).then((ids) => ids.length && ids));
+    const ack = await reply(id, 'Sorry to hear that: a replacement is on its way.');
+    const sent = await statusOf(id, ack.seq, 'sent');
+    const ours = ctx.fake.of(address).find((m) => m.text.startsWith('Sorry to hear'));
+    assert.equal(ours.headers['in-reply-to'], first);
+    assert.equal(ours.headers.subject, 'Re: Broken kettle');
+    assert.equal(ours.headers['message-id'], sent.providerMessageId);
+    // Their answer names only our mail: it joins the same conversation, not a new one.
+    const answer = '<k2.' + randomUUID() + '@mail.example.com>';
+    assert.equal((await mail(answer, { 'In-Reply-To': sent.providerMessageId, subject: 'Re: Broken kettle' })).status, 200);
+    const [stored] = await ctx.db.query('SELECT conversation_id FROM messages WHERE client_message_id = $1', [answer]);
+    assert.equal(stored.conversation_id, id);
+    assert.deepEqual(await conversationOf('email', address), [id]);
   });
 });

@@ -113,9 +113,10 @@ TEST(channel_conversations, email_threads_by_message_id_of_the_customer_or_of_ou
   auto ours = message("email", "carol@example.com", "<ours-1@support.example>");
   store(c.get(), ours, other.conversation.id, "staff");
   exec_ok(c.get(),
-          "INSERT INTO delivery_status (message_id, recipient_type, recipient_id, status, provider_message_id)"
-          " SELECT id, 'customer', 'email:carol@example.com', 'sent', '<ours-1@support.example>' FROM messages"
-          " WHERE sender_type = 'staff'");
+          "INSERT INTO outbound_deliveries (message_id, conversation_id, channel, status, provider, provider_message_id)"
+          " SELECT id, conversation_id, 'email', 'sent', 'smtp', '<ours-1@support.example>' FROM messages"
+          " WHERE sender_type = 'staff' ON CONFLICT (message_id) DO UPDATE SET status = 'sent', provider = 'smtp',"
+          " provider_message_id = '<ours-1@support.example>'");
   auto to_ours = message("email", "carol@example.com", "<m4@example.com>");
   to_ours.thread_refs = {"<ours-1@support.example>"};
   EXPECT_EQ(open(c.get(), to_ours).conversation.id, other.conversation.id);

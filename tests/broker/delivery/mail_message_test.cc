@@ -63,6 +63,9 @@ TEST(mail_message, no_reply_to_no_threading_headers_and_a_default_subject) {
   EXPECT_EQ(m.find("In-Reply-To"), std::string::npos);
   EXPECT_EQ(m.find("References"), std::string::npos);
   EXPECT_EQ(header(m, "Subject"), "Re: Your message");
+  // A mail stored without a Message-Id (under the webhook's own key) is not a thread to name.
+  d.reply_to = "mailgun:0123abcd";
+  EXPECT_EQ(compose_reply_mail(d, "support@shop.example", "x@y", 0).find("In-Reply-To"), std::string::npos);
 }
 
 TEST(mail_message, a_subject_already_a_reply_is_kept_and_non_ascii_is_encoded) {
