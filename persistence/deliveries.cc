@@ -7,8 +7,8 @@ namespace {
 
 // The recipient is the customer's id on the conversation's channel (customers are keyed by
 // (channel, external_id): an E.164 phone, an IGSID or a lower-cased address), else the phone or
-// e-mail column of a customer known from elsewhere. reply_to: the customer's last message before
-// this one (its client id is the mail's Message-Id for e-mail).
+// e-mail column of a customer known from elsewhere. reply_to (e-mail only): the customer's last
+// message before this one (its client id is the mail's Message-Id).
 constexpr const char* claim_sql = R"sql(
 UPDATE outbound_deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
 FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
@@ -17,8 +17,9 @@ RETURNING d.id, d.conversation_id, m.seq, m.id, d.channel,
   coalesce(CASE WHEN cu.channel = d.channel THEN cu.external_id END,
            CASE d.channel WHEN 'email' THEN lower(cu.email) WHEN 'instagram' THEN NULL ELSE cu.phone END),
   m.content, c.subject,
-  (SELECT p.client_message_id FROM messages p WHERE p.conversation_id = d.conversation_id
-     AND p.sender_type = 'customer' AND p.seq < m.seq ORDER BY p.seq DESC LIMIT 1),
+  CASE WHEN d.channel = 'email' THEN
+    (SELECT p.client_message_id FROM messages p WHERE p.conversation_id = d.conversation_id
+       AND p.sender_type = 'customer' AND p.seq < m.seq ORDER BY p.seq DESC LIMIT 1) END,
   cu.name, d.attempts
 )sql";
 

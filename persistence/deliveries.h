@@ -28,7 +28,7 @@ struct claimed_delivery {
   std::optional<std::string> recipient; // the customer's address on the channel (none: cannot send)
   std::string content;
   std::optional<std::string> subject;   // the conversation's
-  std::optional<std::string> reply_to;  // email: the customer's last message's client id (its Message-Id)
+  std::optional<std::string> reply_to;  // email only: the customer's last message's client id (its Message-Id)
   std::optional<std::string> customer_name;
   int attempts = 0;                     // this one included
 };
