@@ -109,12 +109,13 @@ TEST(channel_conversations, email_threads_by_message_id_of_the_customer_or_of_ou
   reply.thread_refs = {"<unknown@example.com>", "<m1@example.com>"};
   EXPECT_EQ(open(c.get(), reply).conversation.id, thread.conversation.id);
 
-  // A reply to our reply: the outbound delivery's provider message id is the Message-Id we sent.
+  // A reply to our reply: the outbound delivery's provider message id is the Message-Id we sent
+  // (kept without its angle brackets).
   auto ours = message("email", "carol@example.com", "<ours-1@support.example>");
   store(c.get(), ours, other.conversation.id, "staff");
   exec_ok(c.get(),
           "INSERT INTO delivery_status (message_id, recipient_type, recipient_id, status, provider_message_id)"
-          " SELECT id, 'customer', 'email:carol@example.com', 'sent', '<ours-1@support.example>' FROM messages"
+          " SELECT id, 'customer', 'email:carol@example.com', 'sent', 'ours-1@support.example' FROM messages"
           " WHERE sender_type = 'staff'");
   auto to_ours = message("email", "carol@example.com", "<m4@example.com>");
   to_ours.thread_refs = {"<ours-1@support.example>"};
