@@ -112,9 +112,16 @@ std::string_view reason_phrase(int status) noexcept {
 
 void write_response(std::string& out, int status, std::span<const http_header_field> headers,
                     std::string_view body, bool keep_alive) noexcept {
-  assert(status >= 100 && status <= 999);
+  write_response_head(out, status, headers, body.size(), keep_alive);
   const bool bodiless = status < 200 || status == 204 || status == 304;
   assert(!bodiless || body.empty());
+  if (!bodiless) out.append(body);
+}
+
+void write_response_head(std::string& out, int status, std::span<const http_header_field> headers,
+                         std::size_t body_size, bool keep_alive) noexcept {
+  assert(status >= 100 && status <= 999);
+  const bool bodiless = status < 200 || status == 204 || status == 304;
   const char code[3] = {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
                         static_cast<char>('0' + status % 10)};
   out.append("HTTP/1.1 ").append(code, 3).append(" ").append(reason_phrase(status)).append("\r\n");
@@ -124,12 +131,11 @@ void write_response(std::string& out, int status, std::span<const http_header_fi
   }
   if (!bodiless) {
     char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, body.size()).ptr;
+    const auto end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
     append_field(out, "Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
   }
   if (!keep_alive) append_field(out, "Connection", "close");
   out.append("\r\n");
-  if (!bodiless) out.append(body);
 }
 
 void write_error_response(std::string& out, int status) noexcept {

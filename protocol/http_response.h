@@ -24,6 +24,11 @@ namespace ringcast::protocol {
 void write_response(std::string& out, int status, std::span<const http_header_field> headers,
                     std::string_view body, bool keep_alive) noexcept;
 
+// The same response without its body bytes, as the answer to HEAD (RFC 9110 section 9.3.2): the
+// Content-Length a GET would have carried, then nothing.
+void write_response_head(std::string& out, int status, std::span<const http_header_field> headers,
+                         std::size_t body_size, bool keep_alive) noexcept;
+
 // A plain-text response naming the status, with Connection: close: parse errors end the
 // connection (400, 413, 431, 501, 505).
 void write_error_response(std::string& out, int status) noexcept;

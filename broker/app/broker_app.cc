@@ -5,6 +5,7 @@
 #include "broker/app/profiles.h"
 #include "broker/inbox/inbox_namespace.h"
 #include "broker/http/ws_connection.h"
+#include "broker/web/static_files.h"
 #include "protocol/http_response.h"
 #include "reactor/log.h"
 
@@ -15,6 +16,12 @@ bool under(std::string_view path, std::string_view prefix) {
   // "/socket.io" and "/socket.io/..." both belong to the Socket.IO endpoint.
   std::string_view bare = prefix.substr(0, prefix.size() - 1);
   return path == bare || path.substr(0, prefix.size()) == prefix;
+}
+
+// The embedded assets never change after start: one table serves every shard.
+const web::static_files& static_files() {
+  static const web::static_files files;
+  return files;
 }
 
 }  // namespace
@@ -76,6 +83,12 @@ std::unique_ptr<reactor::connection_handler> broker_app::on_accept(reactor::conn
 
 http_outcome broker_app::handle(http_connection& hc, const protocol::http_request& req, std::string_view,
                                 std::string_view rest) {
+  if (const web::embedded_asset* asset = static_files().find(req.path)) {
+    std::string out;
+    static_files().answer(*asset, req, out);
+    hc.conn().send(out);
+    return http_outcome::done;
+  }
   if (under(req.path, "/socket.io/")) return sio_engine_.handle(hc, req, rest);
   if (webhooks_ && under(req.path, "/webhooks/")) return webhooks_->handle(hc, req);
   if (echo_engine_ && under(req.path, "/engine.io/")) return echo_engine_->handle(hc, req, rest);
