@@ -9,7 +9,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { binaryPath, closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
 
@@ -169,6 +170,17 @@ describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webho
     db.query('SELECT m.*, c.channel, c.subject FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.client_message_id = $1', [clientId]);
   const storedCount = async (clientId) => (await stored(clientId)).length;
   const customerIdOk = (got, channel, external) => got === external || got === `${channel}:${external}`;
+
+  test('every channel flag is in --help exactly once, with its environment twin (one struct holds them for both directions)', () => {
+    const help = spawnSync(binaryPath(), ['--help'], { encoding: 'utf8' }).stdout;
+    for (const flag of ['twilio-auth-token', 'twilio-account-sid', 'whatsapp-app-secret', 'whatsapp-verify-token', 'whatsapp-token',
+      'whatsapp-phone-number-id', 'instagram-app-secret', 'instagram-verify-token', 'instagram-token', 'mailgun-signing-key',
+      'public-url', 'webhook-max-body-bytes', 'mailgun-max-age']) {
+      const lines = help.split('\n').filter((l) => l.startsWith(`  --${flag} `));
+      assert.equal(lines.length, 1, `--${flag} is listed ${lines.length} times`);
+      assert.ok(lines[0].includes(`[env RINGCAST_${flag.toUpperCase().replaceAll('-', '_')}]`), lines[0]);
+    }
+  });
 
   test('Twilio signatures: right one stored; wrong secret, altered body, missing header, other account -> 403, nothing stored', async () => {
     const params = { AccountSid: TWILIO_SID, From: '+15550001001', To: '+15559990000', Body: 'signed', MessageSid: 'SMsig1', NumMedia: '0' };
