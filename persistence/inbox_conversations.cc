@@ -116,15 +116,15 @@ constexpr const char* escalate_sql =
 // message id: `our_replies` is the hook to that); 3, when $7, the customer's newest conversation on the channel that is not
 // resolved or closed. None: a new conversation. The last column says whether it was created here.
 constexpr const char* open_channel_sql =
-    "WITH found AS (SELECT id, external_id, name FROM customers WHERE channel = $1::text AND external_id = $2::text),"
+    "WITH found AS (SELECT id, external_id, channel, name FROM customers WHERE channel = $1::text AND external_id = $2::text),"
     " added AS ("
     " INSERT INTO customers (channel, external_id, name) SELECT $1::text, $2::text, $3::text"
     " WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT (channel, external_id) DO NOTHING"
-    " RETURNING id, external_id),"
+    " RETURNING id, external_id, channel),"
     " renamed AS ("
     " UPDATE customers cu SET name = $3::text, updated_at = now() FROM found"
     " WHERE cu.id = found.id AND $3::text IS NOT NULL AND found.name IS DISTINCT FROM $3::text),"
-    " customer AS (SELECT id, external_id FROM found UNION ALL SELECT id, external_id FROM added),"
+    " customer AS (SELECT id, external_id, channel FROM found UNION ALL SELECT id, external_id, channel FROM added),"
     " our_replies AS ("
     " SELECT m.conversation_id AS id, m.created_at FROM delivery_status d JOIN messages m ON m.id = d.message_id"
     " JOIN conversations c ON c.id = m.conversation_id"
