@@ -435,6 +435,33 @@ describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webho
     }
   });
 
+  test('the database away: 503 with Retry-After and nothing stored; the redelivery once it is back is stored once', async () => {
+    const params = { AccountSid: TWILIO_SID, From: '+15550008001', To: '+15559990000', Body: 'during the outage', MessageSid: 'SMoutage1' };
+    db.stop();
+    let restarted = false;
+    try {
+      const during = await twilioRequest(server, params);
+      assert.equal(during.status, 503);
+      assert.equal(during.headers['retry-after'], '1');
+    } finally {
+      db.start();
+      restarted = true;
+    }
+    assert.ok(restarted);
+    assert.equal(await storedCount('SMoutage1'), 0);
+    // The provider retries; once the shard has reconnected the same webhook is stored, once.
+    let answered = 0;
+    await until('a redelivery accepted after the database came back', async () => {
+      answered = (await twilioRequest(server, params)).status;
+      return answered === 200;
+    }, 20_000);
+    assert.equal((await twilioRequest(server, params)).status, 200);
+    assert.equal(await storedCount('SMoutage1'), 1);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /ringcast_webhook_requests_total\{provider="twilio",outcome="unavailable"\} [1-9]/);
+    assert.match(metrics, /ringcast_webhook_requests_total\{provider="twilio",outcome="duplicate"\} [1-9]/);
+  });
+
   test('a flood of 10,000 signed webhooks is stored once each while a Socket.IO client keeps answering pings', { timeout: 90_000 }, async () => {
     const watcher = await connect(server.url, { transports: ['websocket'], auth: { token: ringcastToken(SECRET, 'flood-watch', 'staff') } });
     let disconnected = null;
