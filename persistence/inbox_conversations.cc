@@ -118,7 +118,8 @@ constexpr const char* escalate_sql =
 constexpr const char* open_channel_sql =
     "WITH found AS (SELECT id, external_id, channel, name FROM customers WHERE channel = $1::text AND external_id = $2::text),"
     " added AS ("
-    " INSERT INTO customers (channel, external_id, name) SELECT $1::text, $2::text, $3::text"
+    " INSERT INTO customers (channel, external_id, name, email, phone) SELECT $1::text, $2::text, $3::text,"
+    "  CASE WHEN $1::text = 'email' THEN $2::text END, CASE WHEN $1::text IN ('sms', 'whatsapp') THEN $2::text END"
     " WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT (channel, external_id) DO NOTHING"
     " RETURNING id, external_id, channel),"
     " renamed AS ("

@@ -73,6 +73,7 @@ TEST(channel_conversations, a_new_customer_gets_a_new_conversation_then_keeps_it
   EXPECT_EQ(second.conversation.id, first.conversation.id);
   EXPECT_EQ(scalar(c.get(), "SELECT name FROM customers WHERE channel = 'whatsapp'"), "Wanda W.");
   EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM customers"), "1");
+  EXPECT_EQ(scalar(c.get(), "SELECT phone FROM customers WHERE channel = 'whatsapp'"), "+15550001");
 
   // The same number on SMS is another customer with another conversation.
   const auto sms = open(c.get(), message("sms", "+15550001", "SM1"));
@@ -101,6 +102,7 @@ TEST(channel_conversations, email_threads_by_message_id_of_the_customer_or_of_ou
   const auto thread = open(c.get(), first_mail);
   EXPECT_TRUE(thread.created);
   EXPECT_EQ(thread.conversation.subject, "Kettle");
+  EXPECT_EQ(scalar(c.get(), "SELECT email FROM customers WHERE channel = 'email'"), "carol@example.com");
   store(c.get(), first_mail, thread.conversation.id);
 
   // A mail without references opens a new conversation even though the first one is open.
