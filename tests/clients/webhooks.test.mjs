@@ -392,6 +392,7 @@ describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webho
     const offGet = await request(bare, { method: 'GET', path: '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1' });
     assert.equal(offGet.status, 404);
     assert.equal((await request(server, { path: '/webhooks/nowhere', body: '' })).status, 404);
+    assert.equal((await request(server, { method: 'GET', path: '/webhooks/twilio' })).status, 405);
     assert.equal((await db.query('SELECT count(*)::int AS n FROM messages'))[0].n, before);
     // Every outcome is counted by provider.
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
