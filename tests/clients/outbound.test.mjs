@@ -237,4 +237,27 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     await statusOf(id, ack.seq, 'sent');
     assert.equal(ctx.fake.of(pendingPhone).length, 1);
   });
+
+  test('kill -9 during a provider call: after the restart the delivery is failed as interrupted, never sent again', { timeout: 60_000 }, async () => {
+    const phone = newPhone();
+    ctx.fake.hangFor(phone);
+    const id = await channelConversation('sms', phone);
+    const ack = await reply(id, 'Caught mid-call');
+    await until('the provider holding the call', () => ctx.fake.of(phone).length === 1);
+    assert.equal((await delivery(id, ack.seq)).status, 'sending');
+    process.kill(ctx.server.pid, 'SIGKILL');
+    await ctx.server.stop();
+    closeClients();
+    ctx.server = await startServer('inbox', flags());
+    await staffSocket();
+    // Failed at start, before the shards run: it is never queued again.
+    const row = await delivery(id, ack.seq);
+    assert.equal(row.status, 'failed');
+    assert.match(row.error, /^interrupted: /);
+    assert.equal(row.attempts, 1);
+    const other = await channelConversation('sms', newPhone());
+    const probe = await reply(other, 'after the crash');
+    await statusOf(other, probe.seq, 'sent');
+    assert.equal(ctx.fake.of(phone).length, 1, 'the interrupted message was not sent again');
+  });
 });
