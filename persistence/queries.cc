@@ -29,11 +29,14 @@ constexpr const char* conversation_columns =
     RINGCAST_EPOCH_US("updated_at");
 constexpr int conversation_column_count = 13;
 
+// The last two: a channel reply's outbound delivery status and, when failed, its reason (an index
+// probe per row on outbound_deliveries' unique message_id; NULL for every other message).
 #define RINGCAST_MESSAGE_COLUMNS                                                              \
   "id, conversation_id, seq, sender_type, sender_id, content, client_message_id,"             \
   " attachments::text, confidence, processing_time_ms, intent, " RINGCAST_EPOCH_US("created_at") \
-  ", sender_name"
-constexpr int message_column_count = 13;
+  ", sender_name, (SELECT d.status FROM outbound_deliveries d WHERE d.message_id = messages.id),"  \
+  " (SELECT d.error FROM outbound_deliveries d WHERE d.message_id = messages.id AND d.status = 'failed')"
+constexpr int message_column_count = 15;
 
 constexpr const char* history_range_sql =
     "SELECT " RINGCAST_MESSAGE_COLUMNS
@@ -188,7 +191,8 @@ std::optional<std::vector<message_record>> parse_history(const PGresult* res) {
               fields::get(res, i, 5, m.content) && fields::get(res, i, 6, m.client_message_id) &&
               fields::get(res, i, 7, m.attachments_json) && fields::get(res, i, 8, m.confidence) &&
               fields::get(res, i, 9, m.processing_time_ms) && fields::get(res, i, 10, m.intent) &&
-              fields::get(res, i, 11, m.created_at_us) && fields::get(res, i, 12, m.sender_name);
+              fields::get(res, i, 11, m.created_at_us) && fields::get(res, i, 12, m.sender_name) &&
+              fields::get(res, i, 13, m.delivery_status) && fields::get(res, i, 14, m.delivery_error);
     if (!ok) return std::nullopt;
   }
   return out;

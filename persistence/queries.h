@@ -99,6 +99,10 @@ struct message_record {
   std::optional<std::int32_t> processing_time_ms;
   std::optional<std::string> intent;
   std::int64_t created_at_us = 0;
+  // A staff or AI message in a channel conversation: its outbound delivery's status (pending,
+  // sending, sent, delivered, read, failed) and, when failed, why. None for other messages.
+  std::optional<std::string> delivery_status;
+  std::optional<std::string> delivery_error;
 };
 std::optional<std::vector<message_record>> parse_history(const PGresult* res);
 

@@ -72,6 +72,13 @@ boost::json::object message_json(const persistence::message_record& m) {
                                   {"intent", m.intent ? boost::json::value(*m.intent) : boost::json::value(nullptr)},
                                   {"processingTimeMs", m.processing_time_ms ? *m.processing_time_ms : 0}};
   o["createdAt"] = iso_time(m.created_at_us);
+  if (m.delivery_status) {
+    // pending and sending are one state for a client: not yet accepted by the provider.
+    const bool waiting = *m.delivery_status == "pending" || *m.delivery_status == "sending";
+    boost::json::object d{{"status", waiting ? "pending" : *m.delivery_status}};
+    if (m.delivery_error) d["reason"] = *m.delivery_error;
+    o["delivery"] = std::move(d);
+  }
   return o;
 }
 

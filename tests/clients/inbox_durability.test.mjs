@@ -105,6 +105,7 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
 
   test('kill -9 under a message:send load: every acked message is stored once, seq has no gap, resends double nothing', { timeout: 120_000 }, async (t) => {
     let server = await startServer('inbox', serverFlags());
+    let killed = false;  // between the kill and the restart: nothing to stop cleanly
     try {
       // Three customers with one conversation each, two tabs (sockets) per customer.
       const customers = ['k9-ann', 'k9-ben', 'k9-cid'];
@@ -156,6 +157,7 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
       });
       await until('3,000 acks before the kill', () => ackedTotal >= 3000, 60_000);
       process.kill(server.pid, 'SIGKILL');
+      killed = true;
       const { signal } = await server.stop();
       assert.equal(signal, 'SIGKILL');
       // socket.io-client fails the outstanding acks when the connection goes: the loads end.
@@ -176,6 +178,7 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
 
       // Restart on the same database; each tab resends what it has no ack for, with the same clientIds.
       server = await startServer('inbox', serverFlags());
+      killed = false;
       const again = await Promise.all(senders.map((x) => as(server, x.sub, 'customer')));
       let duplicates = 0;
       await Promise.all(
@@ -218,7 +221,9 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
       assert.deepEqual(page.messages.map((m) => m.seq), [n - 4, n - 3, n - 2, n - 1, n]);
     } finally {
       closeClients();
-      await stopServer(server);
+      // A failure between the kill and the restart must not be hidden by the killed server's exit.
+      if (killed) await server.stop();
+      else await stopServer(server);
     }
   });
 

@@ -41,6 +41,8 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     assert.equal(row.status, 'sent');
     assert.equal(row.provider_message_id, req.id);
     assert.equal(row.attempts, 1);
+    const { messages } = await call(ctx.staff, 'message:history', { conversationId: id });
+    assert.deepEqual(messages.find((m) => m.seq === ack.seq).delivery, { status: 'sent' });
   });
 
   test('WhatsApp goes through the Cloud API when its token is set', async () => {
@@ -156,6 +158,9 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
     const failed = await statusOf(id, ack.seq, 'failed');
     assert.match(failed.reason, /twilio: HTTP 400: The 'To' number is not a valid phone number/);
     assert.equal(failed.attempts, 1);
+    // A staff client that opens the conversation later sees it in the history too.
+    const joined = await call(ctx.staff, 'conversation:join', { conversationId: id });
+    assert.deepEqual(joined.messages.find((m) => m.seq === ack.seq).delivery, { status: 'failed', reason: failed.reason });
     assert.equal(ctx.fake.of(phone).length, 1);
     assert.equal((await delivery(id, ack.seq)).attempts, 1);
   });

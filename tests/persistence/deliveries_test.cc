@@ -199,5 +199,23 @@ TEST(deliveries, at_start_sending_rows_fail_as_interrupted_and_pending_ones_are_
   EXPECT_EQ((*open)[0].due_in_ms, 0);
 }
 
+TEST(deliveries, history_shows_each_channel_reply_with_its_delivery_status) {
+  auto c = test::fresh_migrated_connection();
+  const auto conv = channel_conversation(c.get(), "sms", "+15550001111");
+  const auto sent = store_ok(c.get(), std::vector<persist_row>{message(conv, "customer", "in-1"),
+                                                               message(conv, "staff", "s-1"),
+                                                               message(conv, "staff", "s-2")});
+  claim(c.get(), sent[1].delivery);
+  changes(c.get(), finish_attempt(sent[1].delivery, attempt_outcome{"failed", "twilio", std::nullopt, "twilio: HTTP 400", 0}));
+  auto res = test::run(c.get(), history_range(conv, 1, 10, 10));
+  auto h = parse_history(res.get());
+  ASSERT_TRUE(h && h->size() == 3) << test::error_of(res);
+  EXPECT_FALSE((*h)[0].delivery_status);  // the customer's own message
+  EXPECT_EQ((*h)[1].delivery_status.value_or(""), "failed");
+  EXPECT_EQ((*h)[1].delivery_error.value_or(""), "twilio: HTTP 400");
+  EXPECT_EQ((*h)[2].delivery_status.value_or(""), "pending");
+  EXPECT_FALSE((*h)[2].delivery_error);
+}
+
 }  // namespace
 }  // namespace ringcast::persistence
