@@ -162,6 +162,11 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
       assert.equal(signal, 'SIGKILL');
       // socket.io-client fails the outstanding acks when the connection goes: the loads end.
       await withTimeout(Promise.all(loads), 15_000, 'the load ending after the kill');
+      // The killed broker's PostgreSQL sessions may still be finishing a batch it had sent whole
+      // (its COMMIT included): that batch commits after the kill. Read the tables once they are gone.
+      const sessions = 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()' +
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()";
+      await until("the killed broker's database sessions to end", async () => (await db.query(sessions))[0].n === 0);
       closeClients();
       const totalSent = [...sent.values()].reduce((n, s) => n + s.size, 0);
       assert.ok(ackedTotal < totalSent, 'everything sent was acked before the kill: the kill came too late to test anything');
