@@ -54,6 +54,12 @@ int main(int argc, char** argv) {
         throw std::runtime_error("the inbox stores every message: set --database-url (or DATABASE_URL)");
       reactor::log(log_level::info, "client tokens: %.*s", int(opts->app.inbox.verifier->algorithm().size()),
                    opts->app.inbox.verifier->algorithm().data());
+      if (opts->dev_login) {
+        if (opts->jwt.secret.empty()) throw std::runtime_error("--dev-login signs tokens with --jwt-secret: set it");
+        opts->app.dev_login = std::make_shared<const broker::inbox::jwt_config>(opts->jwt);
+        reactor::log(log_level::warn, "--dev-login: POST /dev/token gives loopback clients a staff token "
+                                      "(development only)");
+      }
     }
     if (!opts->app.database_url.empty()) {
       // Blocking is fine here: no shard runs yet.

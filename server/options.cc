@@ -115,6 +115,13 @@ const std::vector<option_spec>& specs() {
          o.jwt.audience = v;
          return true;
        }},
+      {"dev-login", "RINGCAST_DEV_LOGIN", "",
+       "development only: POST /dev/token gives any loopback client a staff token, so the inbox page offers "
+       "\"sign in as staff\" (needs --jwt-secret; deploy/run.sh turns it on)",
+       [](options& o, std::string_view) {
+         o.dev_login = true;
+         return true;
+       }},
       {"ai-backend", "RINGCAST_AI_BACKEND", "NAME",
        "inbox: who answers customers: builtin (default; the knowledge base, no network), openai (an "
        "OpenAI-compatible endpoint, --ai-url) or off",

@@ -1,5 +1,6 @@
 #include "broker/app/broker_app.h"
 
+#include "broker/app/dev_login.h"
 #include "broker/app/profiles.h"
 #include "broker/inbox/inbox_namespace.h"
 #include "broker/http/ws_connection.h"
@@ -91,7 +92,9 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
     return http_outcome::taken_over;
   }
   std::string out;
-  if (req.path == "/metrics") {
+  if (cfg_.dev_login && req.path == dev_token_path) {
+    answer_dev_token(*cfg_.dev_login, req, hc.conn().fd(), out);
+  } else if (req.path == "/metrics") {
     protocol::http_header_field type{"Content-Type", "text/plain; version=0.0.4"};
     protocol::write_response(out, 200, std::span(&type, 1), cfg_.metrics->render(), req.keep_alive);
   } else if (req.path == "/readyz") {

@@ -50,6 +50,8 @@ struct app_config {
   std::shared_ptr<ai::ai_service> ai;
   // On stop, how long a shard keeps running to commit the writes it accepted.
   std::chrono::milliseconds db_drain_timeout{5000};
+  // --dev-login: the key POST /dev/token signs staff tokens with (null: off, the route is a 404).
+  std::shared_ptr<const inbox::jwt_config> dev_login;
 };
 
 class broker_app final : public reactor::shard_app, public http_service {

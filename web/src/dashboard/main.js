@@ -1,0 +1,110 @@
+// The dashboard: every few seconds reads /metrics (connections, messages, the AI's histogram and
+// queue) and GET /api/v1/metrics/summary (the windowed inbox figures), updates the cards and
+// the uPlot charts.
+import { staffToken } from '../shared/token.js';
+import { barChart, timeChart } from './charts.js';
+import { histogram, histogramDelta, parsePrometheus, sum } from './prometheus.js';
+import { fetchSummary } from './summary.js';
+
+const REFRESH_MS = Number(new URLSearchParams(location.search).get('refreshMs')) || 3000;
+const $ = (id) => document.getElementById(id);
+const show = (name, text) => {
+  for (const el of document.querySelectorAll(`[data-metric="${name}"]`)) el.textContent = text;
+};
+const seconds = (s) => (Number.isFinite(s) ? (s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`) : '—');
+const percent = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '—');
+const count = (n) => (Number.isFinite(n) ? n.toLocaleString() : '—');
+
+// The first of these paths that the summary has (its fields, with a few spellings).
+function pick(obj, ...paths) {
+  for (const p of paths) {
+    const v = p.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+    if (v !== undefined && v !== null) return v;
+  }
+  return undefined;
+}
+
+function start(token) {
+  $('app').hidden = false;
+  const traffic = timeChart($('chart-traffic'), ['connections', 'messages/s']);
+  const ai = timeChart($('chart-ai'), ['average', 'p95'], { unit: ' s' });
+  const channels = barChart($('chart-channels'));
+  const statuses = barChart($('chart-status'), { color: '#2b8a3e' });
+  channels.set({});
+  statuses.set({});
+  let previous = null; // the last reading: {at, stored, ai}
+  const readings = []; // the AI histogram over the last minute, for the chart's sliding window
+  const state = { samples: 0, summary: null };
+
+  async function metrics() {
+    const text = await (await fetch('/metrics', { cache: 'no-store' })).text();
+    const samples = parsePrometheus(text);
+    const at = Date.now() / 1000;
+    const connections = sum(samples, 'ringcast_connections');
+    const stored = sum(samples, 'ringcast_inbox_messages_stored_total');
+    const aiHist = histogram(samples, 'ringcast_ai_response_seconds');
+    const rate = previous ? Math.max(0, (stored - previous.stored) / (at - previous.at)) : 0;
+    readings.push({ at, ai: aiHist });
+    while (readings.length > 2 && at - readings[1].at >= 60) readings.shift();
+    const recent = histogramDelta(aiHist, readings.length > 1 ? readings[0].ai : null);
+    show('connections', count(connections));
+    show('messagesStored', count(stored));
+    show('messagesPerSecond', rate.toFixed(1));
+    traffic.push(at, [connections, rate]);
+    ai.push(at, [recent?.mean ?? null, recent?.p95 ?? null]); // the past minute's answers
+    // Without the summary API, the figures since start that /metrics has.
+    if (!state.summary) {
+      const all = histogramDelta(aiHist, null);
+      show('aiAvg', seconds(all?.mean));
+      show('aiP95', seconds(all?.p95));
+      const byAi = sum(samples, 'ringcast_ai_resolved_conversations', { by: 'ai' });
+      const total = sum(samples, 'ringcast_ai_resolved_conversations', { by: 'anyone' });
+      show('aiResolution', total > 0 ? percent(byAi / total) : '—');
+      show('aiQueue', count(sum(samples, 'ringcast_ai_queue_depth')));
+      show('aiProcessing', count(sum(samples, 'ringcast_ai_in_flight')));
+      show('aiFailed', count(sum(samples, 'ringcast_ai_jobs_total', { outcome: 'failed' })));
+    }
+    previous = { at, stored, ai: aiHist };
+  }
+
+  async function summary() {
+    const s = await fetchSummary(token, Number($('window').value));
+    state.summary = s;
+    $('notice').hidden = !!s;
+    $('notice').textContent = s ? '' : 'The metrics API (GET /api/v1/metrics/summary) is not available on this server: ' +
+      'the figures below come from /metrics only.';
+    if (!s) return;
+    const avgMs = pick(s, 'aiResponseTime.avgMs', 'aiResponseTime.averageMs', 'aiResponseTimeMs.avg', 'aiResponseTimeMs.average');
+    const p95Ms = pick(s, 'aiResponseTime.p95Ms', 'aiResponseTimeMs.p95');
+    show('aiAvg', seconds(avgMs / 1000));
+    show('aiP95', seconds(p95Ms / 1000));
+    show('aiResolution', percent(pick(s, 'aiResolutionRate', 'aiResolution.rate')));
+    show('requiresHuman', count(pick(s, 'requiringHuman', 'requiresHuman', 'conversationsRequiringHuman')));
+    show('aiQueue', count(pick(s, 'aiQueue.pending')));
+    show('aiProcessing', count(pick(s, 'aiQueue.processing')));
+    show('aiFailed', count(pick(s, 'aiQueue.failed')));
+    const byChannel = pick(s, 'messagesByChannel', 'messages.byChannel') ?? {};
+    const byStatus = pick(s, 'conversationsByStatus', 'conversations.byStatus') ?? {};
+    channels.set(byChannel);
+    statuses.set(byStatus);
+    for (const [k, v] of Object.entries(byChannel)) show(`channel.${k}`, count(v));
+    for (const [k, v] of Object.entries(byStatus)) show(`status.${k}`, count(v));
+  }
+
+  async function refresh() {
+    const results = await Promise.allSettled([metrics(), summary()]);
+    const failed = results.find((r) => r.status === 'rejected');
+    const el = $('updated');
+    el.dataset.state = failed ? 'reconnecting' : 'connected';
+    el.textContent = failed ? `Update failed: ${failed.reason.message}` : `Updated ${new Date().toLocaleTimeString()}`;
+    state.samples++;
+    document.body.dataset.refreshes = String(state.samples);
+  }
+  $('window').addEventListener('change', refresh);
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+}
+
+const token = staffToken();
+if (token) start(token);
+else $('signin').hidden = false;

@@ -1,0 +1,176 @@
+// The conversation list of one status tab: pages from conversation:list (more on scroll), kept
+// live by the staff feed (conversation:new / :updated, message:new, unread), ordered as the
+// server orders it: priority first (1 is most urgent), then the latest activity.
+import { h, shortTime } from '../shared/dom.js';
+import { channelIcon } from '../shared/icons.js';
+
+const PAGE = 30;
+const EARLY_MAX = 500;
+
+export class ConversationList {
+  // names: a Map customerId -> display name, shared with the conversation view.
+  constructor({ call, ul, scroller, empty, more, names, me, onOpen }) {
+    Object.assign(this, { call, ul, scroller, empty, more, names, me, onOpen });
+    this.status = 'open';
+    this.openId = null;
+    this.rows = new Map(); // id -> {conv, unread, preview, el}
+    this.early = new Map(); // id -> {unread, preview}: feed messages of conversations not listed (yet)
+    this.previewQueue = [];
+    this.previewBusy = 0;
+    scroller.addEventListener('scroll', () => {
+      if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120) this.loadMore();
+    });
+  }
+
+  async show(status) {
+    this.status = status;
+    this.rows.clear();
+    this.cursor = undefined;
+    this.done = false;
+    this.ul.replaceChildren();
+    await this.loadMore();
+  }
+
+  reload() {
+    return this.show(this.status);
+  }
+
+  async loadMore() {
+    if (this.done || this.loading) return;
+    this.loading = true;
+    this.more.hidden = false;
+    const status = this.status;
+    try {
+      const page = await this.call('conversation:list', { status, limit: PAGE, ...(this.cursor ? { cursor: this.cursor } : {}) });
+      if (status !== this.status) return;
+      for (const c of page.conversations) this.upsert(c, { unread: c.unread });
+      this.cursor = page.nextCursor;
+      this.done = !page.nextCursor;
+    } catch {
+      // Scrolling again (or the next reconnect) retries.
+    } finally {
+      this.loading = false;
+      this.more.hidden = true;
+      this.render();
+    }
+  }
+
+  // A conversation from a page or the feed: listed while its status is this tab's.
+  upsert(conv, { unread } = {}) {
+    const row = this.rows.get(conv.id);
+    if (conv.status !== this.status) {
+      if (row) {
+        this.rows.delete(conv.id);
+        this.render();
+      }
+      return;
+    }
+    if (row) {
+      row.conv = { ...row.conv, ...conv };
+      if (unread !== undefined) row.unread = unread;
+    } else {
+      const early = this.early.get(conv.id);
+      this.early.delete(conv.id);
+      const fresh = { conv, unread: unread ?? early?.unread ?? 0, preview: early?.preview ?? null, el: null };
+      this.rows.set(conv.id, fresh);
+      if (!fresh.preview && conv.lastSeq > 0) this.queuePreview(fresh);
+    }
+    this.render();
+  }
+
+  // message:new from the feed: the preview, the time, the unread badge, and the row moves up.
+  message(m) {
+    if (m.senderType === 'customer' && m.senderName) this.names.set(m.senderId, m.senderName);
+    const mine = m.senderType === 'staff' && m.senderId === this.me;
+    const counts = !mine && m.conversationId !== this.openId;
+    const row = this.rows.get(m.conversationId);
+    if (!row) {
+      const early = this.early.get(m.conversationId) ?? { unread: 0 };
+      early.unread += counts ? 1 : 0;
+      early.preview = m;
+      this.early.set(m.conversationId, early);
+      if (this.early.size > EARLY_MAX) this.early.delete(this.early.keys().next().value);
+      return;
+    }
+    row.preview = m;
+    row.conv = { ...row.conv, lastSeq: Math.max(row.conv.lastSeq ?? 0, m.seq), lastMessageAt: m.createdAt };
+    if (counts) row.unread += 1;
+    this.render();
+  }
+
+  setUnread(conversationId, count) {
+    const row = this.rows.get(conversationId);
+    if (row && row.unread !== count) {
+      row.unread = count;
+      this.render();
+    }
+  }
+
+  select(id) {
+    this.openId = id;
+    this.render();
+  }
+
+  // Rows without a preview ask for their newest messages, a few at a time.
+  queuePreview(row) {
+    this.previewQueue.push(row);
+    this.pumpPreviews();
+  }
+
+  async pumpPreviews() {
+    while (this.previewBusy < 3 && this.previewQueue.length) {
+      const row = this.previewQueue.shift();
+      this.previewBusy++;
+      this.call('message:history', { conversationId: row.conv.id, limit: 5 })
+        .then(({ messages }) => {
+          for (const m of messages) if (m.senderType === 'customer' && m.senderName) this.names.set(m.senderId, m.senderName);
+          if (!row.preview && messages.length) row.preview = messages[messages.length - 1];
+          this.render();
+        })
+        .catch(() => {})
+        .finally(() => {
+          this.previewBusy--;
+          this.pumpPreviews();
+        });
+    }
+  }
+
+  sorted() {
+    const activity = (c) => Date.parse(c.lastMessageAt ?? c.createdAt) || 0;
+    return [...this.rows.values()].sort((a, b) =>
+      a.conv.priority - b.conv.priority || activity(b.conv) - activity(a.conv) || (a.conv.id < b.conv.id ? -1 : 1));
+  }
+
+  render() {
+    const rows = this.sorted();
+    const focused = document.activeElement?.closest?.('li[data-id]')?.dataset.id;
+    this.ul.replaceChildren(...rows.map((row) => this.rowElement(row)));
+    // Live updates redraw the rows: keyboard focus stays on the row it was on.
+    if (focused) this.ul.querySelector(`li[data-id="${focused}"] button`)?.focus();
+    this.empty.hidden = rows.length > 0 || !this.done;
+  }
+
+  rowElement(row) {
+    const c = row.conv;
+    const name = this.names.get(c.customerId) ?? c.customerId ?? 'Unknown customer';
+    const p = row.preview;
+    const preview = p ? `${p.senderType === 'customer' ? '' : p.senderType === 'ai' ? 'AI: ' : 'You: '}${p.content}` : c.subject ?? '';
+    const unread = row.unread > 0 && c.id !== this.openId;
+    const button = h('button', {
+      type: 'button',
+      class: `row${unread ? ' unread' : ''}`,
+      'aria-current': c.id === this.openId ? 'true' : false,
+      'aria-label': `${name}${unread ? `, ${row.unread} unread` : ''}${c.requiresHuman ? ', needs a human' : ''}, priority ${c.priority}`,
+      onclick: () => this.onOpen(c),
+    },
+    channelIcon(c.channel),
+    h('span', { class: 'name' }, name),
+    h('time', { class: 'time', datetime: c.lastMessageAt ?? c.createdAt }, shortTime(c.lastMessageAt ?? c.createdAt)),
+    h('span', { class: 'preview' }, preview),
+    h('span', { class: 'marks' },
+      c.requiresHuman ? h('span', { class: 'human', title: `Needs a human${c.escalationReason ? `: ${c.escalationReason}` : ''}` }, 'Human') : null,
+      c.priority !== 3 ? h('span', { class: 'prio', dataset: { priority: c.priority }, title: `Priority ${c.priority}` }, `P${c.priority}`) : null,
+      unread ? h('span', { class: 'badge unread-badge', 'aria-hidden': 'true' }, String(row.unread)) : null));
+    return h('li', { dataset: { id: c.id } }, button);
+  }
+}
