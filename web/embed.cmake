@@ -44,7 +44,9 @@ foreach(line IN LISTS lines)
     else()
       set(src "${gz}")
     endif()
-    string(APPEND asm "\t.balign 16\n\t.globl ringcast_asset_${i}_${kind}\nringcast_asset_${i}_${kind}:\n"
+    # The digest makes this file change with the asset's bytes: .incbin is not a dependency the
+    # build sees, so an unchanged assembly file would keep embedding the old bytes.
+    string(APPEND asm "\t# ${url} sha256 ${hash}\n\t.balign 16\n\t.globl ringcast_asset_${i}_${kind}\nringcast_asset_${i}_${kind}:\n"
                       "\t.incbin \"${src}\"\n\t.globl ringcast_asset_${i}_${kind}_end\n"
                       "ringcast_asset_${i}_${kind}_end:\n")
     string(APPEND table "extern const char ringcast_asset_${i}_${kind}[], ringcast_asset_${i}_${kind}_end[];\n")
