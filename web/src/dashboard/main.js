@@ -32,9 +32,10 @@ function start(token) {
   const statuses = barChart($('chart-status'), { color: '#2b8a3e' });
   channels.set({});
   statuses.set({});
-  let previous = null; // the last reading: {at, stored, ai}
-  const readings = []; // the AI histogram over the last minute, for the chart's sliding window
-  const state = { samples: 0, summary: null };
+  let previous = null; // the last reading: {at, stored}
+  // The AI response time shown and charted: the summary's window when the API is there, else
+  // since the server started (the /metrics histogram).
+  const state = { samples: 0, summary: null, aiAvg: null, aiP95: null };
 
   async function metrics() {
     const text = await (await fetch('/metrics', { cache: 'no-store' })).text();
@@ -44,19 +45,15 @@ function start(token) {
     const stored = sum(samples, 'ringcast_inbox_messages_stored_total');
     const aiHist = histogram(samples, 'ringcast_ai_response_seconds');
     const rate = previous ? Math.max(0, (stored - previous.stored) / (at - previous.at)) : 0;
-    readings.push({ at, ai: aiHist });
-    while (readings.length > 2 && at - readings[1].at >= 60) readings.shift();
-    const recent = histogramDelta(aiHist, readings.length > 1 ? readings[0].ai : null);
     show('connections', count(connections));
     show('messagesStored', count(stored));
     show('messagesPerSecond', rate.toFixed(1));
     traffic.push(at, [connections, rate]);
-    ai.push(at, [recent?.mean ?? null, recent?.p95 ?? null]); // the past minute's answers
     // Without the summary API, the figures since start that /metrics has.
     if (!state.summary) {
       const all = histogramDelta(aiHist, null);
-      show('aiAvg', seconds(all?.mean));
-      show('aiP95', seconds(all?.p95));
+      state.aiAvg = all?.mean ?? null;
+      state.aiP95 = all?.p95 ?? null;
       const byAi = sum(samples, 'ringcast_ai_resolved_conversations', { by: 'ai' });
       const total = sum(samples, 'ringcast_ai_resolved_conversations', { by: 'anyone' });
       show('aiResolution', total > 0 ? percent(byAi / total) : '—');
@@ -64,7 +61,7 @@ function start(token) {
       show('aiProcessing', count(sum(samples, 'ringcast_ai_in_flight')));
       show('aiFailed', count(sum(samples, 'ringcast_ai_jobs_total', { outcome: 'failed' })));
     }
-    previous = { at, stored, ai: aiHist };
+    previous = { at, stored };
   }
 
   async function summary() {
@@ -76,8 +73,8 @@ function start(token) {
     if (!s) return;
     const avgMs = pick(s, 'aiResponseTime.avgMs', 'aiResponseTime.averageMs', 'aiResponseTimeMs.avg', 'aiResponseTimeMs.average');
     const p95Ms = pick(s, 'aiResponseTime.p95Ms', 'aiResponseTimeMs.p95');
-    show('aiAvg', seconds(avgMs / 1000));
-    show('aiP95', seconds(p95Ms / 1000));
+    state.aiAvg = Number.isFinite(avgMs) ? avgMs / 1000 : null;
+    state.aiP95 = Number.isFinite(p95Ms) ? p95Ms / 1000 : null;
     show('aiResolution', percent(pick(s, 'aiResolutionRate', 'aiResolution.rate')));
     show('requiresHuman', count(pick(s, 'requiringHuman', 'requiresHuman', 'conversationsRequiringHuman')));
     show('aiQueue', count(pick(s, 'aiQueue.pending')));
@@ -94,6 +91,9 @@ function start(token) {
   async function refresh() {
     const results = await Promise.allSettled([metrics(), summary()]);
     const failed = results.find((r) => r.status === 'rejected');
+    show('aiAvg', seconds(state.aiAvg ?? NaN));
+    show('aiP95', seconds(state.aiP95 ?? NaN));
+    ai.push(Date.now() / 1000, [state.aiAvg, state.aiP95]);
     const el = $('updated');
     el.dataset.state = failed ? 'reconnecting' : 'connected';
     el.textContent = failed ? `Update failed: ${failed.reason.message}` : `Updated ${new Date().toLocaleTimeString()}`;

@@ -2,7 +2,7 @@
 // (sending, sent, delivered, read, failed with a retry button). Used by the inbox and the widget.
 import { clockTime, h } from './dom.js';
 
-const tickText = { sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
+const tickText = { sending: '…', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
 const tickLabel = { sending: 'Sending', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Not sent' };
 
 export const intentLabel = (intent) => (intent ? intent.replace(/_/g, ' ') : 'general');
