@@ -5,6 +5,13 @@ import { h, shortTime } from '../shared/dom.js';
 import { channelIcon } from '../shared/icons.js';
 
 const PAGE = 30;
+
+// Names come from messages: customers by their id, staff as "staff:<id>" (the ids may overlap).
+export function learnName(names, m) {
+  if (!m.senderName) return;
+  if (m.senderType === 'customer') names.set(m.senderId, m.senderName);
+  else if (m.senderType === 'staff') names.set(`staff:${m.senderId}`, m.senderName);
+}
 const EARLY_MAX = 500;
 
 export class ConversationList {
@@ -80,7 +87,7 @@ export class ConversationList {
 
   // message:new from the feed: the preview, the time, the unread badge, and the row moves up.
   message(m) {
-    if (m.senderType === 'customer' && m.senderName) this.names.set(m.senderId, m.senderName);
+    learnName(this.names, m);
     const mine = m.senderType === 'staff' && m.senderId === this.me;
     const counts = !mine && m.conversationId !== this.openId;
     const row = this.rows.get(m.conversationId);
@@ -123,7 +130,7 @@ export class ConversationList {
       this.previewBusy++;
       this.call('message:history', { conversationId: row.conv.id, limit: 5 })
         .then(({ messages }) => {
-          for (const m of messages) if (m.senderType === 'customer' && m.senderName) this.names.set(m.senderId, m.senderName);
+          for (const m of messages) learnName(this.names, m);
           if (!row.preview && messages.length) row.preview = messages[messages.length - 1];
           this.render();
         })
@@ -143,34 +150,43 @@ export class ConversationList {
 
   render() {
     const rows = this.sorted();
-    const focused = document.activeElement?.closest?.('li[data-id]')?.dataset.id;
-    this.ul.replaceChildren(...rows.map((row) => this.rowElement(row)));
-    // Live updates redraw the rows: keyboard focus stays on the row it was on.
-    if (focused) this.ul.querySelector(`li[data-id="${focused}"] button`)?.focus();
+    for (const row of rows) this.draw(row);
+    const els = rows.map((row) => row.el);
+    const current = [...this.ul.children];
+    // Rows are drawn in place; the list is rebuilt only when the order changed.
+    if (els.length !== current.length || els.some((el, i) => el !== current[i])) {
+      const focused = document.activeElement?.closest?.('li[data-id]');
+      this.ul.replaceChildren(...els);
+      // Keyboard focus stays on the row it was on.
+      if (focused && els.includes(focused)) focused.querySelector('button').focus();
+    }
     this.empty.hidden = rows.length > 0 || !this.done;
   }
 
-  rowElement(row) {
+  // Draws a row into its element (made once, so a click or the focus on it survives live updates).
+  draw(row) {
     const c = row.conv;
     const name = this.names.get(c.customerId) ?? c.customerId ?? 'Unknown customer';
     const p = row.preview;
     const preview = p ? `${p.senderType === 'customer' ? '' : p.senderType === 'ai' ? 'AI: ' : 'You: '}${p.content}` : c.subject ?? '';
     const unread = row.unread > 0 && c.id !== this.openId;
-    const button = h('button', {
-      type: 'button',
-      class: `row${unread ? ' unread' : ''}`,
-      'aria-current': c.id === this.openId ? 'true' : false,
-      'aria-label': `${name}${unread ? `, ${row.unread} unread` : ''}${c.requiresHuman ? ', needs a human' : ''}, priority ${c.priority}`,
-      onclick: () => this.onOpen(c),
-    },
-    channelIcon(c.channel),
-    h('span', { class: 'name' }, name),
-    h('time', { class: 'time', datetime: c.lastMessageAt ?? c.createdAt }, shortTime(c.lastMessageAt ?? c.createdAt)),
-    h('span', { class: 'preview' }, preview),
-    h('span', { class: 'marks' },
-      c.requiresHuman ? h('span', { class: 'human', title: `Needs a human${c.escalationReason ? `: ${c.escalationReason}` : ''}` }, 'Human') : null,
-      c.priority !== 3 ? h('span', { class: 'prio', dataset: { priority: c.priority }, title: `Priority ${c.priority}` }, `P${c.priority}`) : null,
-      unread ? h('span', { class: 'badge unread-badge', 'aria-hidden': 'true' }, String(row.unread)) : null));
-    return h('li', { dataset: { id: c.id } }, button);
+    if (!row.el) {
+      row.el = h('li', { dataset: { id: c.id } }, h('button', { type: 'button', onclick: () => this.onOpen(row.conv) }));
+    }
+    const button = row.el.firstChild;
+    button.className = `row${unread ? ' unread' : ''}`;
+    if (c.id === this.openId) button.setAttribute('aria-current', 'true');
+    else button.removeAttribute('aria-current');
+    button.setAttribute('aria-label',
+      `${name}${unread ? `, ${row.unread} unread` : ''}${c.requiresHuman ? ', needs a human' : ''}, priority ${c.priority}`);
+    button.replaceChildren(
+      channelIcon(c.channel),
+      h('span', { class: 'name' }, name),
+      h('time', { class: 'time', datetime: c.lastMessageAt ?? c.createdAt }, shortTime(c.lastMessageAt ?? c.createdAt)),
+      h('span', { class: 'preview' }, preview),
+      h('span', { class: 'marks' },
+        c.requiresHuman ? h('span', { class: 'human', title: `Needs a human${c.escalationReason ? `: ${c.escalationReason}` : ''}` }, 'Human') : null,
+        c.priority !== 3 ? h('span', { class: 'prio', dataset: { priority: c.priority }, title: `Priority ${c.priority}` }, `P${c.priority}`) : null,
+        unread ? h('span', { class: 'badge unread-badge', 'aria-hidden': 'true' }, String(row.unread)) : null));
   }
 }

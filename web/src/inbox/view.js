@@ -2,6 +2,7 @@
 // the thread, typing, the composer, and the receipts staff send while reading.
 import { Composer } from '../shared/composer.js';
 import { Thread, TypingIndicator } from '../shared/thread.js';
+import { learnName } from './list.js';
 
 const reasons = {
   low_confidence: 'the AI was not confident enough to answer',
@@ -36,6 +37,7 @@ export class ConversationView {
       this.update({ assignedStaffId: mine ? null : me });
     });
     this.$('resolve').addEventListener('click', () => this.update({ status: 'resolved' }));
+    this.$('back').addEventListener('click', () => this.$('app').classList.remove('conversation-open'));
     this.$('status-select').addEventListener('change', (e) => this.update({ status: e.target.value }));
     this.$('priority-select').addEventListener('change', (e) => this.update({ priority: Number(e.target.value) }));
     document.addEventListener('visibilitychange', () => {
@@ -51,6 +53,7 @@ export class ConversationView {
     this.wantRead = 0;
     this.typing.clear();
     this.$('placeholder').hidden = true;
+    this.$('app').classList.add('conversation-open');
     this.$('conversation').hidden = false;
     this.render();
     // Staff get every message through the feed; leaving stops the other events of the old one.
@@ -58,7 +61,9 @@ export class ConversationView {
     try {
       const ack = await this.thread.open(conv.id);
       if (this.conv?.id !== conv.id) return;
-      if (ack.conversation) this.updated(ack.conversation);
+      for (const m of ack.messages) learnName(this.names, m);
+      this.list.render();
+      this.updated(ack.conversation ?? conv);
       for (const t of ack.typing ?? []) this.typing.update({ ...t, isTyping: true });
       this.read(this.thread.maxSeq, ack.lastReadSeq);
       this.$('composer-input').focus();
@@ -117,7 +122,8 @@ export class ConversationView {
     const c = this.conv;
     const name = this.names.get(c.customerId) ?? c.customerId ?? 'Unknown customer';
     this.$('conv-name').textContent = name;
-    const assignee = c.assignedStaffId ? (c.assignedStaffId === this.me ? 'you' : c.assignedStaffId) : 'nobody';
+    const staffName = (id) => (id === this.me ? 'you' : this.names.get(`staff:${id}`) ?? id);
+    const assignee = c.assignedStaffId ? staffName(c.assignedStaffId) : 'nobody';
     this.$('conv-sub').textContent = `${c.channel} · ${c.subject ? `${c.subject} · ` : ''}assigned to ${assignee}`;
     this.$('assign').textContent = c.assignedStaffId === this.me ? 'Unassign' : 'Assign to me';
     this.$('status-select').value = c.status;
@@ -143,10 +149,8 @@ export class ConversationView {
   // Events of the feed and the conversation room.
   message(m) {
     if (m.conversationId === this.conv?.id) this.thread.add(m);
-    if (m.conversationId === this.conv?.id && m.senderType === 'customer' && !this.names.has(m.senderId) && m.senderName) {
-      this.names.set(m.senderId, m.senderName);
-      this.render();
-    }
+    // The list learned the sender's name from it: the header may show it now.
+    if (m.conversationId === this.conv?.id && m.senderName) this.render();
   }
 
   typingEvent(t) {
