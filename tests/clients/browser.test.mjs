@@ -5,12 +5,13 @@
 // side by side; the steps run in order on one conversation. Every wait is on a condition in the
 // page. A screenshot of each page (1280x800) goes to $RINGCAST_ARTIFACTS.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
 import { artifactsDir, launchBrowser, personPage, shownMessages, write } from './browser.mjs';
-import { isReference, startServer, stopServer, test } from './harness.mjs';
+import { closeClients, connect, isReference, startServer, stopServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
 
@@ -43,6 +44,7 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
   });
   after(async () => {
     for (const page of [staff, widget]) assert.deepEqual(page?.errors ?? [], [], 'no script error in the pages');
+    closeClients();
     await browser?.close();
     await stopServer(server);
     db?.destroy();
@@ -177,7 +179,8 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
       const all = (await shownMessages(page)).map((m) => m.seq);
       assert.deepEqual(all, all.map((_, i) => i + 1), 'every seq once, in order, no gap');
     }
-    const [{ count }] = await db.query('select count(*)::int as count from messages');
+    const conversationId = await widget.evaluate(() => window.ringcastWidget.session.conversationId);
+    const [{ count }] = await db.query('select count(*)::int as count from messages where conversation_id = $1', [conversationId]);
     assert.equal((await shownMessages(widget)).length, count, 'the widget shows every stored message');
   });
 
@@ -189,6 +192,68 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
       { timeout: 5000 }, before.length);
     assert.deepEqual((await shownMessages(widget)).map((m) => m.text), before.map((m) => m.text));
     assert.equal(await widget.$eval('#greeting', (el) => el.hidden), true);
+  });
+
+  test('a screenshot of the inbox and the widget at 1280x800', async () => {
+    await screenshot(staff, 'inbox');
+    await screenshot(widget, 'widget');
+  });
+
+  test('a customer who asks for a person: marked in the list, the reason in the view, priority and resolve', async () => {
+    const carol = await connect(server.url, { transports: ['websocket'],
+      auth: { token: ringcastToken(SECRET, 'carol', 'customer', ['--name', 'Carol Diaz']) } });
+    const { conversation } = await carol.timeout(10_000).emitWithAck('conversation:create',
+      { content: 'I want to talk to a human please', clientId: randomUUID() });
+    const row = `#conversations li[data-id="${conversation.id}"] .row`;
+    await staff.waitForSelector(`${row} .human`, { timeout: 7000 });
+    await staff.click(row);
+    await staff.waitForSelector('#escalation:not([hidden])');
+    assert.match(await staff.$eval('#escalation', (el) => el.textContent), /asked for a person/);
+    // The hand-over made it more urgent (priority 2): it is listed first.
+    assert.equal(await staff.$eval('#conversations li', (el) => el.dataset.id), conversation.id);
+    await staff.select('#priority-select', '1');
+    await staff.waitForSelector(`${row} .prio[data-priority="1"]`);
+    await staff.click('#resolve');
+    await staff.waitForFunction((id) => !document.querySelector(`#conversations li[data-id="${id}"]`), {}, conversation.id);
+    await staff.click('[role=tab][data-status=resolved]');
+    await staff.waitForSelector(row);
+    assert.equal(await staff.$eval('[role=tab][aria-selected=true]', (el) => el.dataset.status), 'resolved');
+    await staff.click('[role=tab][data-status=open]');
+    await staff.waitForSelector('#conversations li');
+    carol.disconnect();
+  });
+
+  test('paging: the list loads more on scroll, the history older messages on scroll up', async () => {
+    const seeder = await connect(server.url, { transports: ['websocket'],
+      auth: { token: ringcastToken(SECRET, 'seeder', 'staff', ['--name', 'Seeder']) } });
+    const call = async (event, payload) => {
+      const ack = await seeder.timeout(10_000).emitWithAck(event, payload);
+      assert.ok(!ack.error, `${event}: ${JSON.stringify(ack.error)}`);
+      return ack;
+    };
+    const ids = [];
+    for (let i = 0; i < 32; i++) {
+      const { conversation } = await call('conversation:create', { customerId: `paged-${i}`, content: `Order ${i}`, clientId: randomUUID() });
+      ids.push(conversation.id);
+    }
+    const long = ids[0];
+    for (let i = 0; i < 59; i++) await call('message:send', { conversationId: long, content: `Line ${i + 2}`, clientId: randomUUID() });
+    seeder.disconnect();
+
+    await staff.reload();
+    await staff.waitForSelector('#conn[data-state=connected]', { timeout: 10_000 });
+    await staff.waitForFunction(() => document.querySelectorAll('#conversations li').length === 30);
+    const [{ open }] = await db.query(`select count(*)::int as open from conversations where status = 'open'`);
+    await staff.$eval('#list-scroll', (el) => { el.scrollTop = el.scrollHeight; });
+    await staff.waitForFunction((n) => document.querySelectorAll('#conversations li').length === n, {}, open);
+
+    await staff.click(`#conversations li[data-id="${long}"] .row`);
+    await staff.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 50);
+    await staff.$eval('#thread-scroll', (el) => { el.scrollTop = 0; });
+    await staff.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 60);
+    const seqs = (await shownMessages(staff)).map((m) => m.seq);
+    assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'older pages in order, no gap');
+    assert.equal((await shownMessages(staff))[0].text, 'Order 0');
   });
 
   test('the connection indicator says when the page is on long-polling', async () => {
@@ -237,8 +302,4 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     await page.close();
   });
 
-  test('a screenshot of the inbox and the widget at 1280x800', async () => {
-    await screenshot(staff, 'inbox');
-    await screenshot(widget, 'widget');
-  });
 });
