@@ -60,8 +60,14 @@ bool claim(const boost::json::object& body, std::string_view name, std::string_v
 
 void answer_dev_token(const inbox::jwt_config& key, const protocol::http_request& req, int fd, std::string& out) {
   const bool keep = req.keep_alive;
+  // A GET says the sign-in is there (the inbox page asks before it offers it); 404 without the flag.
+  if (req.method == protocol::http_method::get || req.method == protocol::http_method::head) {
+    const protocol::http_header_field fields[] = {{"Cache-Control", "no-store"}};
+    protocol::write_response(out, 204, fields, {}, keep);
+    return;
+  }
   if (req.method != protocol::http_method::post) {
-    const protocol::http_header_field fields[] = {{"Allow", "POST"}, {"Content-Type", "text/plain; charset=utf-8"}};
+    const protocol::http_header_field fields[] = {{"Allow", "GET, HEAD, POST"}, {"Content-Type", "text/plain; charset=utf-8"}};
     protocol::write_response(out, 405, fields, "method not allowed\n", keep);
     return;
   }

@@ -50,8 +50,9 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     db?.destroy();
   });
 
-  test('/dev/token: a staff token for loopback clients, 405 for a GET', async () => {
-    assert.equal((await fetch(`${server.url}/dev/token`)).status, 405);
+  test('/dev/token: a staff token for loopback clients, 204 for a GET', async () => {
+    assert.equal((await fetch(`${server.url}/dev/token`)).status, 204);
+    assert.equal((await fetch(`${server.url}/dev/token`, { method: 'PUT' })).status, 405);
     const res = await fetch(`${server.url}/dev/token`, { method: 'POST', body: JSON.stringify({ sub: 'x', name: 'X' }) });
     assert.equal(res.status, 200);
     const body = await res.json();
@@ -136,6 +137,8 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     await staff.keyboard.press('Enter');
     await widget.waitForFunction(() => [...document.querySelectorAll('#messages .msg.theirs .text')]
       .some((el) => el.textContent === 'Your parcel left our warehouse today.'), { timeout: 3000 });
+    // Screen readers hear it: the live region says who wrote what.
+    assert.equal(await widget.$eval('#live', (el) => el.textContent), 'Sam: Your parcel left our warehouse today.');
     // The staff message went out with its ack: sent at least, and on the staff side once.
     await staff.waitForSelector('#messages .msg.ours[data-seq] .tick');
     const texts = (await shownMessages(staff)).map((m) => m.text);

@@ -161,6 +161,8 @@ export class ConversationList {
       if (focused && els.includes(focused)) focused.querySelector('button').focus();
     }
     this.empty.hidden = rows.length > 0 || !this.done;
+    const unread = rows.reduce((n, row) => n + (row.conv.id === this.openId ? 0 : row.unread), 0);
+    document.title = `${unread ? `(${unread}) ` : ''}Inbox · ringcast`;
   }
 
   // Draws a row into its element (made once, so a click or the focus on it survives live updates).

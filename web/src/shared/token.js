@@ -36,11 +36,11 @@ export function savedStaffToken() {
 export const saveStaffToken = (t) => localStorage.setItem(STAFF_KEY, t);
 export const forgetStaffToken = () => localStorage.removeItem(STAFF_KEY);
 
-// Whether the server offers the development sign-in: the route answers 405 to a GET when it is
-// on, 404 when it is off.
+// Whether the server offers the development sign-in: a GET answers 204 when it is on, 404 when
+// it is off.
 export async function devLoginAvailable() {
   try {
-    return (await fetch('/dev/token', { cache: 'no-store' })).status === 405;
+    return (await fetch('/dev/token', { cache: 'no-store' })).status === 204;
   } catch {
     return false;
   }
