@@ -287,6 +287,30 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     await host.browserContext().close();
   });
 
+  test('a visitor without a token gets a session from POST /api/v1/widget/sessions, kept across reloads', async () => {
+    // The REST API answers that route; here the browser answers it as the API would.
+    const page = await personPage(browser);
+    const token = ringcastToken(SECRET, 'visitor-1', 'customer');
+    const asked = [];
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      if (!req.url().endsWith('/api/v1/widget/sessions')) return req.continue();
+      asked.push(req.method());
+      req.respond({ status: 201, contentType: 'application/json', body: JSON.stringify({ token, customerId: 'visitor-1' }) });
+    });
+    await page.goto(`${server.url}/widget`);
+    await page.waitForSelector('#conn[data-state=connected]', { timeout: 10_000 });
+    await write(page, 'Do you ship to Canada?');
+    await page.waitForSelector('#messages .msg.ours[data-seq="1"]');
+    // The assistant's answer (or hand-over) comes within its deadline: later steps count messages.
+    await page.waitForSelector('#messages .msg[data-sender-type=ai]', { timeout: 7000 });
+    await page.reload();
+    await page.waitForSelector('#messages .msg[data-seq="2"]', { timeout: 10_000 });
+    assert.deepEqual(asked, ['POST'], 'one session, kept in localStorage');
+    assert.deepEqual(page.errors, []);
+    await page.browserContext().close();
+  });
+
   test('the dashboard shows the numbers this test produced, with its charts', async () => {
     const [{ count }] = await db.query('select count(*)::int as count from messages');
     const page = await staff.browserContext().newPage();

@@ -15,8 +15,9 @@ async function showSignIn(reason) {
     $('signin-form').hidden = false;
     $('signin-name').focus();
   } else {
-    $('signin-text').innerHTML = 'Open this page with a staff token: <code>/#token=…</code> ' +
-      '(<code>ringcast token --role staff --sub you --name You</code> makes one).';
+    $('signin-text').innerHTML = 'Open this page with a staff token in its address, <code>/#token=…</code>. ' +
+      'Make one with the server\'s secret:<pre>ringcast token --role staff --sub you --name You</pre>' +
+      'or start the server with <code>--dev-login</code> to sign in here (development only).';
   }
 }
 

@@ -27,7 +27,8 @@ async function main() {
   } catch (e) {
     $('conn').dataset.state = 'offline';
     $('conn').textContent = 'Unavailable';
-    return notice(`Sorry, the chat cannot start: ${e.message}.`);
+    console.warn('ringcast widget:', e.message);
+    return notice('Sorry, the chat is not available right now. Please try again later.');
   }
   let first = true;
   const conn = connect(session.token, {
