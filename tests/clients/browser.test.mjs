@@ -236,7 +236,9 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     };
     const ids = [];
     for (let i = 0; i < 32; i++) {
-      const { conversation } = await call('conversation:create', { customerId: `paged-${i}`, content: `Order ${i}`, clientId: randomUUID() });
+      const channel = ['website', 'whatsapp', 'sms', 'instagram', 'email'][i % 5];
+      const { conversation } = await call('conversation:create',
+        { customerId: `paged-${i}`, channel, content: `Order ${i}`, clientId: randomUUID() });
       ids.push(conversation.id);
     }
     const long = ids[0];
@@ -249,6 +251,8 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     const [{ open }] = await db.query(`select count(*)::int as open from conversations where status = 'open'`);
     await staff.$eval('#list-scroll', (el) => { el.scrollTop = el.scrollHeight; });
     await staff.waitForFunction((n) => document.querySelectorAll('#conversations li').length === n, {}, open);
+    const icons = await staff.$$eval('#conversations .channel-icon', (els) => [...new Set(els.map((el) => el.getAttribute('aria-label')))]);
+    assert.deepEqual(icons.sort(), ['email', 'instagram', 'sms', 'website', 'whatsapp'], 'a channel icon on each row');
 
     await staff.click(`#conversations li[data-id="${long}"] .row`);
     await staff.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 50);

@@ -10,7 +10,10 @@ const paths = {
 };
 
 export function channelIcon(channel) {
-  const body = paths[channel] ?? paths.website;
-  return fromMarkup(`<svg class="channel-icon" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor"
-    stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round" role="img" aria-label="${channel}"><title>${channel}</title>${body}</svg>`);
+  const svg = fromMarkup(`<svg class="channel-icon" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor"
+    stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round" role="img"><title></title>${Object.hasOwn(paths, channel) ? paths[channel] : paths.website}</svg>`);
+  // The name comes from the server: set as text, never as markup.
+  svg.setAttribute('aria-label', channel);
+  svg.querySelector('title').textContent = channel;
+  return svg;
 }

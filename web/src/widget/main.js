@@ -51,6 +51,7 @@ async function main() {
         else if (!recovered) await thread.catchUp();
       } catch (e) {
         if (e.code === 'not_found' || e.code === 'forbidden') restart();
+        else notice('Your conversation could not be loaded. Reload the page to try again.');
       }
     },
   });
