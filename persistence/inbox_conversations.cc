@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "persistence/array_literal.h"
 #include "persistence/result_fields.h"
 
 namespace ringcast::persistence {
@@ -103,6 +104,52 @@ constexpr const char* escalate_sql =
     " FROM changed c LEFT JOIN customers cu ON cu.id = c.customer_id"
     " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id";
 
+// A channel message's conversation, in one statement (the caller's transaction first takes
+// lock_channel_customer's lock, so two webhooks of one new customer cannot both open one). The
+// customer is found by (channel, external_id), created when missing, renamed when the provider
+// names them differently; a known customer with a known conversation writes nothing, so the
+// transaction commits without a WAL flush (a flood of webhooks costs reads, not fsyncs).
+// Candidates, best first: 1, the conversation that already holds this message (a redelivery
+// stores nothing twice there); 2, an e-mail reply's thread, found by the Message-Ids it refers to
+// ($6): an earlier mail of this customer, or one of our replies to this customer (the outbound
+// delivery keeps the Message-Id it sent as delivery_status.provider_message_id: `our_replies` is
+// the hook to that); 3, when $7, the customer's newest conversation on the channel that is not
+// resolved or closed. None: a new conversation. The last column says whether it was created here.
+constexpr const char* open_channel_sql =
+    "WITH found AS (SELECT id, external_id, name FROM customers WHERE channel = $1::text AND external_id = $2::text),"
+    " added AS ("
+    " INSERT INTO customers (channel, external_id, name) SELECT $1::text, $2::text, $3::text"
+    " WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT (channel, external_id) DO NOTHING"
+    " RETURNING id, external_id),"
+    " renamed AS ("
+    " UPDATE customers cu SET name = $3::text, updated_at = now() FROM found"
+    " WHERE cu.id = found.id AND $3::text IS NOT NULL AND found.name IS DISTINCT FROM $3::text),"
+    " customer AS (SELECT id, external_id FROM found UNION ALL SELECT id, external_id FROM added),"
+    " our_replies AS ("
+    " SELECT m.conversation_id AS id, m.created_at FROM delivery_status d JOIN messages m ON m.id = d.message_id"
+    " JOIN conversations c ON c.id = m.conversation_id"
+    " WHERE d.provider_message_id = ANY($6::text[]) AND c.customer_id = (SELECT id FROM customer)),"
+    " candidates AS ("
+    " SELECT 1 AS rank, m.conversation_id AS id, m.created_at FROM messages m"
+    "  WHERE m.sender_type = 'customer' AND m.sender_id = $4::text AND m.client_message_id = $5::text"
+    " UNION ALL"
+    " SELECT 2, m.conversation_id, m.created_at FROM messages m"
+    "  WHERE m.sender_type = 'customer' AND m.sender_id = $4::text AND m.client_message_id = ANY($6::text[])"
+    " UNION ALL SELECT 2, id, created_at FROM our_replies"
+    " UNION ALL"
+    " SELECT 3, c.id, c.created_at FROM conversations c"
+    "  WHERE $7::boolean AND c.customer_id = (SELECT id FROM customer) AND c.channel = $1::text"
+    "  AND c.status NOT IN ('resolved', 'closed')),"
+    " chosen AS (SELECT id FROM candidates ORDER BY rank, created_at DESC LIMIT 1),"
+    " created AS ("
+    " INSERT INTO conversations (customer_id, channel, subject) SELECT id, $1::text, $8::text FROM customer"
+    " WHERE NOT EXISTS (SELECT 1 FROM chosen) RETURNING *)"
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("s.external_id") ", false"
+    " FROM conversations c JOIN chosen ON chosen.id = c.id CROSS JOIN customer cu"
+    " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id"
+    " UNION ALL"
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("NULL::text") ", true FROM created c CROSS JOIN customer cu";
+
 #undef RINGCAST_CONVERSATION_COLUMNS
 #undef RINGCAST_EPOCH_US
 
@@ -164,6 +211,30 @@ std::optional<std::vector<inbox_conversation>> parse_inbox_conversations(const P
   std::vector<inbox_conversation> out(static_cast<std::size_t>(PQntuples(res)));
   for (int i = 0; i < PQntuples(res); ++i)
     if (!parse_conversation_row(res, i, out[static_cast<std::size_t>(i)])) return std::nullopt;
+  return out;
+}
+
+query lock_channel_customer(std::string_view sender_id) {
+  return {"SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", {{std::string(sender_id)}}};
+}
+
+query open_channel_conversation(const channel_conversation& m) {
+  std::optional<std::string> refs;
+  if (!m.thread_refs.empty()) {
+    array_literal a;
+    for (const auto& r : m.thread_refs) a.text(r);
+    refs = a.take();
+  }
+  return {open_channel_sql,
+          {{m.channel, m.external_id, m.customer_name, m.sender_id, m.client_message_id, std::move(refs),
+            std::string(m.join_open ? "t" : "f"), m.subject}}};
+}
+
+std::optional<opened_conversation> parse_opened_conversation(const PGresult* res) {
+  if (!fields::has_shape(res, conversation_columns + 1) || PQntuples(res) != 1) return std::nullopt;
+  opened_conversation out;
+  if (!parse_conversation_row(res, 0, out.conversation) || !fields::get(res, 0, conversation_columns, out.created))
+    return std::nullopt;
   return out;
 }
 

@@ -78,6 +78,33 @@ query escalate_conversation(std::string_view conversation_id, std::string_view r
 // result is not that shape (a failed statement included).
 std::optional<std::vector<inbox_conversation>> parse_inbox_conversations(const PGresult* res);
 
+// ---- channel messages (webhooks) ----
+
+// Who wrote on a channel and what their message refers to.
+struct channel_conversation {
+  std::string channel;      // whatsapp | sms | instagram | email
+  std::string external_id;  // the customer on that channel: E.164 phone, IGSID, lower-cased address
+  std::optional<std::string> customer_name;  // replaces the stored name when set
+  std::string sender_id;          // the message's sender_id: "<channel>:<external_id>"
+  std::string client_message_id;  // the provider's message id
+  std::vector<std::string> thread_refs;  // e-mail: In-Reply-To and References Message-Ids
+  bool join_open = true;  // false: no thread found opens a new conversation (e-mail)
+  std::optional<std::string> subject;  // of a conversation opened here
+};
+
+// Serializes the find-or-create of one channel customer's conversation (a transaction-scoped
+// advisory lock on the sender id): run it before open_channel_conversation in one transaction.
+query lock_channel_customer(std::string_view sender_id);
+// Finds or creates the customer and the conversation the message belongs to (inbox_conversations.cc
+// says the order of the candidates). One row.
+query open_channel_conversation(const channel_conversation& m);
+
+struct opened_conversation {
+  inbox_conversation conversation;
+  bool created = false;
+};
+std::optional<opened_conversation> parse_opened_conversation(const PGresult* res);
+
 // ---- the viewer's list ----
 
 inline constexpr int max_list_limit = 100;

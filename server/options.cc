@@ -39,9 +39,19 @@ bool parse_ms(std::string_view s, std::chrono::milliseconds& out) {
   return true;
 }
 
+// A channel setting that is text (a secret, an id, a URL): any non-empty value.
+option_spec channel_text(std::string_view flag, std::string_view env, std::string_view help,
+                         std::string broker::channels::channel_config::*field) {
+  return {flag, env, "TEXT", help, [field](options& o, std::string_view v) {
+            o.app.channels.*field = v;
+            return !v.empty();
+          }};
+}
+
 bool power_of_two(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 
 const std::vector<option_spec>& specs() {
+  using C = broker::channels::channel_config;
   static const std::vector<option_spec> table = {
       {"profile", "RINGCAST_PROFILE", "NAME",
        "application profile: inbox (default; the support inbox, needs --jwt-secret or --jwt-public-key and "
@@ -334,6 +344,48 @@ const std::vector<option_spec>& specs() {
       {"no-ws-deflate", "RINGCAST_NO_WS_DEFLATE", "", "decline permessage-deflate on WebSocket connections",
        [](options& o, std::string_view) {
          o.app.eio.ws_deflate = false;
+         return true;
+       }},
+      // Channel webhooks (docs/webhooks.md). Secrets: prefer the environment variables, flags show in ps.
+      channel_text("twilio-auth-token", "RINGCAST_TWILIO_AUTH_TOKEN",
+                   "inbox: Twilio auth token; checks X-Twilio-Signature, turns on /webhooks/twilio", &C::twilio_auth_token),
+      channel_text("twilio-account-sid", "RINGCAST_TWILIO_ACCOUNT_SID",
+                   "inbox: Twilio account SID; webhooks of another AccountSid are refused", &C::twilio_account_sid),
+      channel_text("whatsapp-app-secret", "RINGCAST_WHATSAPP_APP_SECRET",
+                   "inbox: WhatsApp Cloud API app secret; checks X-Hub-Signature-256, turns on /webhooks/whatsapp",
+                   &C::whatsapp_app_secret),
+      channel_text("whatsapp-verify-token", "RINGCAST_WHATSAPP_VERIFY_TOKEN",
+                   "inbox: the token Meta's subscription GET to /webhooks/whatsapp must present", &C::whatsapp_verify_token),
+      channel_text("whatsapp-token", "RINGCAST_WHATSAPP_TOKEN", "inbox: WhatsApp Cloud API access token (sending)",
+                   &C::whatsapp_token),
+      channel_text("whatsapp-phone-number-id", "RINGCAST_WHATSAPP_PHONE_NUMBER_ID",
+                   "inbox: the WhatsApp business phone number id (sending)", &C::whatsapp_phone_number_id),
+      channel_text("instagram-app-secret", "RINGCAST_INSTAGRAM_APP_SECRET",
+                   "inbox: Instagram app secret; checks X-Hub-Signature-256, turns on /webhooks/instagram",
+                   &C::instagram_app_secret),
+      channel_text("instagram-verify-token", "RINGCAST_INSTAGRAM_VERIFY_TOKEN",
+                   "inbox: the token Meta's subscription GET to /webhooks/instagram must present",
+                   &C::instagram_verify_token),
+      channel_text("instagram-token", "RINGCAST_INSTAGRAM_TOKEN", "inbox: Instagram access token (sending)",
+                   &C::instagram_token),
+      channel_text("mailgun-signing-key", "RINGCAST_MAILGUN_SIGNING_KEY",
+                   "inbox: Mailgun webhook signing key; checks the signature, turns on /webhooks/email",
+                   &C::mailgun_signing_key),
+      channel_text("public-url", "RINGCAST_PUBLIC_URL",
+                   "inbox: scheme and host the providers call, e.g. https://support.example.com (Twilio signs the "
+                   "full URL; default http:// and the request's Host)",
+                   &C::public_url),
+      {"webhook-max-body-bytes", "RINGCAST_WEBHOOK_MAX_BODY_BYTES", "BYTES",
+       "inbox: longest webhook body; longer ones get 413 (default 1048576)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.channels.max_body_bytes, 1, std::size_t{1} << 30);
+       }},
+      {"mailgun-max-age", "RINGCAST_MAILGUN_MAX_AGE", "SECONDS",
+       "inbox: Mailgun posts whose timestamp is further than this from now are refused as replays (default 300)",
+       [](options& o, std::string_view v) {
+         std::int64_t s = 0;
+         if (!parse_number<std::int64_t>(v, s, 1, 86'400)) return false;
+         o.app.channels.mailgun_max_age = std::chrono::seconds(s);
          return true;
        }},
       {"help", "", "", "print this help and exit",

@@ -1,5 +1,7 @@
 #include "broker/app/broker_app.h"
 
+#include <algorithm>
+
 #include "broker/app/dev_login.h"
 #include "broker/app/profiles.h"
 #include "broker/inbox/inbox_namespace.h"
@@ -35,7 +37,8 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
   cfg_.wiring->rooms.set(shard, &sio_.rooms());
   cfg_.wiring->sio.set(shard, &sio_);
   cfg_.wiring->apps.set(shard, this);
-  cfg_.http.max_body_bytes = cfg_.eio.max_payload;
+  // Webhook bodies get their own limit (--webhook-max-body-bytes, answered 413 by the router).
+  cfg_.http.max_body_bytes = std::max(cfg_.eio.max_payload, cfg_.channels.max_body_bytes);
   if (!cfg_.database_url.empty()) {
     pg_ = std::make_unique<persistence::pg_connection>(
         shard, persistence::pg_connection::options{cfg_.database_url}, [this](bool up) {
@@ -55,6 +58,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     cfg_.wiring->inbox.set(shard, inbox_.get());
     sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_), true);
     if (cfg_.ai) ai_ = std::make_unique<ai::ai_shard>(shard, *inbox_, *cfg_.ai, *stats_);
+    webhooks_ = std::make_unique<channels::webhook_router>(shard, cfg_.channels, *inbox_, *stats_);
   } else {
     install_conformance_profile(sio_);
     echo_listener_ = make_engineio_echo();
@@ -67,6 +71,7 @@ broker_app::~broker_app() {
   // The inbox handler uses inbox_, which goes before the sessions the engine still ends.
   sio_.remove_namespaces();
   ai_.reset();
+  webhooks_.reset();
   inbox_.reset();
   // The writer's pending callbacks reference the connection's results: writer first.
   writer_.reset();
@@ -86,6 +91,7 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
     return http_outcome::done;
   }
   if (under(req.path, "/socket.io/")) return sio_engine_.handle(hc, req, rest);
+  if (webhooks_ && under(req.path, "/webhooks/")) return webhooks_->handle(hc, req);
   if (echo_engine_ && under(req.path, "/engine.io/")) return echo_engine_->handle(hc, req, rest);
   if (echo_engine_ && req.path == "/ws-echo" && req.upgrade_websocket) {
     accept_websocket(hc.conn(), req, make_ws_echo(), ws_settings{cfg_.eio.max_payload, cfg_.eio.ws_deflate, stats_}, rest);

@@ -8,6 +8,8 @@
 #include "broker/ai/ai_service.h"
 #include "broker/ai/ai_shard.h"
 #include "broker/app/metrics.h"
+#include "broker/channels/channel_config.h"
+#include "broker/channels/webhook_router.h"
 #include "broker/engineio/eio_server.h"
 #include "broker/http/http_connection.h"
 #include "broker/inbox/inbox_namespace.h"
@@ -46,6 +48,8 @@ struct app_config {
   std::string database_url;
   persistence::batch_writer::options writer;
   inbox::inbox_config inbox;
+  // The channel providers' secrets: the webhooks under /webhooks/ (inbox profile).
+  channels::channel_config channels;
   // The inbox's AI auto-responder (null: off). Started and stopped by whoever starts the shards.
   std::shared_ptr<ai::ai_service> ai;
   // On stop, how long a shard keeps running to commit the writes it accepted.
@@ -86,6 +90,7 @@ class broker_app final : public reactor::shard_app, public http_service {
   std::unique_ptr<persistence::batch_writer> writer_;
   std::unique_ptr<inbox::inbox_shard> inbox_;
   std::unique_ptr<ai::ai_shard> ai_;
+  std::unique_ptr<channels::webhook_router> webhooks_;  // inbox profile
   bool ever_connected_ = false;
   reactor::timer_id drain_timer_{};
   bool drain_expired_ = false;

@@ -226,6 +226,16 @@ std::string metrics_registry::render() const {
     w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_total.load(std::memory_order_relaxed)), "by", "anyone");
     w.sample("ai_resolved_conversations", std::uint64_t(ai_->resolved_by_ai.load(std::memory_order_relaxed)), "by", "ai");
   }
+  // Two labels: every provider and outcome is printed, so a dashboard's rate() starts at zero.
+  w.family("webhook_requests_total", "counter", "Channel webhook requests by provider and outcome.");
+  for (std::size_t p = 0; p < std::size_t(webhook_provider::count); ++p)
+    for (std::size_t o = 0; o < std::size_t(webhook_outcome::count); ++o) {
+      std::uint64_t v = 0;
+      for (unsigned sh = 0; sh < shards_; ++sh) v += reactor::shard_stats::read(stats_[sh].webhook_requests[p][o]);
+      w.line(std::string("webhook_requests_total{provider=\"") + to_string(webhook_provider(p)) + "\",outcome=\"" +
+                 to_string(webhook_outcome(o)) + "\"}",
+             std::to_string(v));
+    }
   labelled("limits_hit_total", "Requests refused or clients closed for passing a per-client limit.", "limit",
            &broker_stats::limits_hit, 0, std::size_t(limit_kind::count),
            [](std::size_t i) { return std::string_view(to_string(limit_kind(i))); }, false);

@@ -44,6 +44,23 @@ inline const char* to_string(ai_outcome o) noexcept {
   return "unknown";
 }
 
+// Channel webhooks (broker/channels): who called and how the request ended. stored: at least one
+// new message; duplicate: a redelivery, nothing new; accepted: verified with nothing to store
+// (a verification GET, statuses, echoes); unavailable: the write failed, the provider retries.
+enum class webhook_provider : std::uint8_t { twilio, whatsapp, instagram, email, count };
+enum class webhook_outcome : std::uint8_t {
+  stored, duplicate, accepted, not_configured, forbidden, malformed, too_large, unsupported_type, unavailable, count
+};
+inline const char* to_string(webhook_provider p) noexcept {
+  constexpr const char* names[] = {"twilio", "whatsapp", "instagram", "email"};
+  return p < webhook_provider::count ? names[std::size_t(p)] : "unknown";
+}
+inline const char* to_string(webhook_outcome o) noexcept {
+  constexpr const char* names[] = {"stored",   "duplicate", "accepted",         "not_configured", "forbidden",
+                                   "malformed", "too_large", "unsupported_type", "unavailable"};
+  return o < webhook_outcome::count ? names[std::size_t(o)] : "unknown";
+}
+
 struct broker_stats {
   using counter = reactor::shard_stats::counter;
   static void bump(counter& c, std::int64_t n = 1) noexcept {
@@ -83,6 +100,9 @@ struct broker_stats {
   std::array<counter, std::size_t(ai_outcome::count)> ai_outcomes{};
   counter ai_jobs_started{0};           // jobs handed to the queue (or resumed after a restart)
   counter ai_queue_refused{0};          // jobs the full queue refused (they get the fallback)
+  // Channel webhook requests by provider and outcome.
+  std::array<std::array<counter, std::size_t(webhook_outcome::count)>, std::size_t(webhook_provider::count)>
+      webhook_requests{};
 
   // Counts the refusal and tells the operator (rate-limited).
   void hit(limit_kind k) noexcept;
