@@ -11,14 +11,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
 import { artifactsDir, launchBrowser, personPage, shownMessages, write } from './browser.mjs';
-import { closeClients, connect, isReference, startServer, stopServer, test } from './harness.mjs';
+import { closeClients, connect, isReference, sleep, startServer, stopServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECRET = 'browser-test-secret';
 const TYPING_TTL_MS = 1500;
+const RECOVERY_WINDOW_MS = 2000;
 const knowledge = path.resolve(here, '../../deploy/knowledge.json');
+
+// Polls an asynchronous condition (a server metric) until it holds.
+async function until(what, check, ms) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
 
 describe('the pages in chromium', { skip: isReference && 'the pages are ringcast-only' }, () => {
   let db;
@@ -33,11 +43,17 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     assert.ok(statSync(file).size > 10_000, `${name}.png has a picture`);
   };
   const sentAt = {};
+  const expiredRecoveries = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return [...text.matchAll(/^ringcast_recovery_expired_total(?:\{[^}]*\})? (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  };
 
   before(async () => {
     db = await startPostgres();
     server = await startServer('inbox', ['--jwt-secret', SECRET, '--database-url', db.url, '--dev-login',
-      '--ai-knowledge', knowledge, '--typing-ttl', String(TYPING_TTL_MS), '--shards', '2']);
+      '--ai-knowledge', knowledge, '--typing-ttl', String(TYPING_TTL_MS), '--shards', '2',
+      // Short, so a page kept offline past it comes back on a new socket and catches up by joining.
+      '--recovery-window', String(RECOVERY_WINDOW_MS)]);
     browser = await launchBrowser();
     staff = await personPage(browser);
     widget = await personPage(browser);
@@ -147,7 +163,7 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     await staff.waitForFunction(() => document.querySelector('#conv-sub').textContent.includes('assigned to you'));
   });
 
-  test('offline and back: the indicator shows it and both views catch up without duplicates', async () => {
+  test('offline and back: the indicator shows it and both views catch up without duplicates', async (t) => {
     await staff.emulateNetworkConditions({ offline: true, download: 0, upload: 0, latency: 0 });
     await staff.waitForSelector('#conn[data-state=offline]', { timeout: 3000 });
     // The customer keeps writing while the staff is away.
@@ -161,16 +177,23 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
       .some((el) => el.textContent === last), { timeout: 5000 }, missed.at(-1));
     const seqs = (await shownMessages(staff)).map((m) => m.seq);
     assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'every seq once, in order, no gap');
+    // Either path is right: Socket.IO's recovery replays what was missed, a new socket joins again.
+    t.diagnostic(`staff socket recovered: ${await staff.evaluate(() => window.ringcastInbox.socket.recovered)}`);
 
     // The widget goes offline in turn: a send fails with a retry, the staff's reply is caught up.
+    const expiredBefore = await expiredRecoveries();
     await widget.emulateNetworkConditions({ offline: true, download: 0, upload: 0, latency: 0 });
     await widget.waitForSelector('#conn[data-state=offline]', { timeout: 3000 });
     await write(widget, 'Sent while offline');
     await widget.waitForSelector('#messages .msg.failed .retry');
     await write(staff, 'Found it: it arrives tomorrow.');
     await staff.waitForSelector('#messages .msg.ours:last-child[data-seq]');
+    // Offline past the recovery window: the server dropped the widget's socket, so it comes back
+    // on a new one and catches up by joining after the last seq it holds.
+    await until('the widget\'s saved socket expired', async () => await expiredRecoveries() > expiredBefore, 10_000);
     await widget.emulateNetworkConditions(null);
     await widget.waitForSelector('#conn[data-state=connected]', { timeout: 10_000 });
+    assert.equal(await widget.evaluate(() => window.ringcastWidget.socket.recovered), false);
     await widget.waitForFunction(() => [...document.querySelectorAll('#messages .msg .text')]
       .some((el) => el.textContent === 'Found it: it arrives tomorrow.'), { timeout: 5000 });
     await widget.click('#messages .msg.failed .retry');
