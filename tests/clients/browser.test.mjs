@@ -210,7 +210,10 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     assert.equal((await shownMessages(widget)).length, count, 'the widget shows every stored message');
   });
 
-  test('a reload of the widget comes back to the same conversation', async () => {
+  test('a reload of the widget comes back to the same conversation, with its read ticks', async () => {
+    // The staff has the conversation open: everything the customer wrote gets read.
+    const allRead = () => [...document.querySelectorAll('#messages .msg.ours .tick')].every((el) => el.dataset.tick === 'read');
+    await widget.waitForFunction(allRead, { timeout: 5000 });
     const before = await shownMessages(widget);
     await widget.reload();
     await widget.waitForSelector('#conn[data-state=connected]', { timeout: 10_000 });
@@ -218,6 +221,7 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
       { timeout: 5000 }, before.length);
     assert.deepEqual((await shownMessages(widget)).map((m) => m.text), before.map((m) => m.text));
     assert.equal(await widget.$eval('#greeting', (el) => el.hidden), true);
+    assert.ok(await widget.evaluate(allRead), 'the ticks are still read after the reload');
   });
 
   test('a screenshot of the inbox and the widget at 1280x800', async () => {

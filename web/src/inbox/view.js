@@ -17,6 +17,9 @@ export class ConversationView {
     Object.assign(this, { call, me, names, presence, list });
     this.$ = (id) => document.getElementById(id);
     this.conv = null;
+    // The customer's read and delivered marks this page has seen, by conversation: the join ack
+    // carries only our own, so reopening a conversation shows the ticks it had.
+    this.customerMarks = new Map();
     this.thread = new Thread({
       call,
       list: this.$('messages'),
@@ -61,6 +64,7 @@ export class ConversationView {
     try {
       const ack = await this.thread.open(conv.id);
       if (this.conv?.id !== conv.id) return;
+      this.thread.marks(this.customerMarks.get(conv.id) ?? {});
       for (const m of ack.messages) learnName(this.names, m);
       this.list.render();
       this.updated(ack.conversation ?? conv);
@@ -159,5 +163,7 @@ export class ConversationView {
 
   status(s) {
     this.thread.status(s);
+    if (s.conversationId !== this.conv?.id) return;
+    this.customerMarks.set(s.conversationId, { read: this.thread.readSeq, delivered: this.thread.deliveredSeq });
   }
 }

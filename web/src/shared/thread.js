@@ -168,8 +168,14 @@ export class Thread {
   // message:status from the other side moves our ticks.
   status(s) {
     if (s.conversationId !== this.conversationId || s.readerType !== this.reader) return;
-    if (s.status === 'read') this.readSeq = Math.max(this.readSeq, s.seq);
-    this.deliveredSeq = Math.max(this.deliveredSeq, s.seq);
+    this.marks({ read: s.status === 'read' ? s.seq : 0, delivered: s.seq });
+  }
+
+  // The other side's watermarks, from its receipts or from what this page kept of them (the join
+  // ack carries only our own).
+  marks({ read = 0, delivered = 0 }) {
+    this.readSeq = Math.max(this.readSeq, read);
+    this.deliveredSeq = Math.max(this.deliveredSeq, delivered, read);
     for (const [seq, el] of this.bySeq) if (el.classList.contains('ours')) setTick(el, this.tickOf(seq));
   }
 
