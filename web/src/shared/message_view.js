@@ -29,7 +29,7 @@ export function messageElement(m, { ours, tick, onRetry }) {
   const kind = m.senderType === 'system' ? 'system' : ours ? 'ours' : 'theirs';
   const el = h('li', {
     class: `msg ${kind}${m.senderType === 'ai' ? ' ai' : ''}`,
-    dataset: { senderType: m.senderType ?? 'me', ...(m.seq ? { seq: m.seq } : {}), ...(m.clientId ? { clientId: m.clientId } : {}) },
+    dataset: { senderType: m.senderType ?? 'me', sender: `${m.senderType ?? 'me'}:${m.senderId ?? ''}`, ...(m.seq ? { seq: m.seq } : {}), ...(m.clientId ? { clientId: m.clientId } : {}) },
   },
   h('div', { class: 'bubble' },
     h('div', { class: 'meta' }, h('span', { class: 'who' }, senderLabel(m)), aiBadge(m.ai)),
@@ -52,5 +52,14 @@ export function setTick(el, tick, onRetry) {
   el.querySelector('.retry')?.remove();
   if (tick === 'failed' && onRetry) {
     el.append(h('button', { class: 'retry', type: 'button', onclick: onRetry }, 'Not sent · Retry'));
+  }
+}
+
+// A message right after another from the same sender drops the repeated name.
+export function regroup(el) {
+  for (const node of [el, el?.nextElementSibling]) {
+    if (!node) continue;
+    const prev = node.previousElementSibling;
+    node.classList.toggle('cont', !!prev && prev.dataset.sender === node.dataset.sender && node.dataset.seq !== undefined);
   }
 }

@@ -4,7 +4,7 @@
 // show at once under their clientId and become the stored message when the ack (or the history)
 // brings it. Used by the inbox's conversation view and the widget.
 import { h, newClientId } from './dom.js';
-import { messageElement, senderLabel, setTick } from './message_view.js';
+import { messageElement, regroup, senderLabel, setTick } from './message_view.js';
 
 const OLDER_PAGE = 50;
 
@@ -101,6 +101,7 @@ export class Thread {
     // Stored messages go before our pending ones, which stay last until acked.
     before ??= this.list.querySelector('.msg[data-client-id]:not([data-seq])');
     this.list.insertBefore(el, before);
+    regroup(el);
     this.bySeq.set(seq, el);
     if (nearEnd && !before?.dataset.seq) this.scrollToEnd();
   }
