@@ -15,7 +15,7 @@ const seconds = (s) => (Number.isFinite(s) ? (s < 1 ? `${Math.round(s * 1000)} m
 const percent = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '—');
 const count = (n) => (Number.isFinite(n) ? n.toLocaleString() : '—');
 
-// The first of these paths that the summary has (its fields, with a few spellings).
+// The first of these paths that the summary has (docs/rest.md, "The metrics summary").
 function pick(obj, ...paths) {
   for (const p of paths) {
     const v = p.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
@@ -71,17 +71,19 @@ function start(token) {
     $('notice').textContent = s ? '' : 'The metrics API (GET /api/v1/metrics/summary) is not available on this server: ' +
       'the figures below come from /metrics only.';
     if (!s) return;
-    const avgMs = pick(s, 'aiResponseTime.avgMs', 'aiResponseTime.averageMs', 'aiResponseTimeMs.avg', 'aiResponseTimeMs.average');
-    const p95Ms = pick(s, 'aiResponseTime.p95Ms', 'aiResponseTimeMs.p95');
+    const avgMs = pick(s, 'aiResponseTime.averageMs');
+    const p95Ms = pick(s, 'aiResponseTime.p95Ms');
     state.aiAvg = Number.isFinite(avgMs) ? avgMs / 1000 : null;
     state.aiP95 = Number.isFinite(p95Ms) ? p95Ms / 1000 : null;
-    show('aiResolution', percent(pick(s, 'aiResolutionRate', 'aiResolution.rate')));
-    show('requiresHuman', count(pick(s, 'requiringHuman', 'requiresHuman', 'conversationsRequiringHuman')));
+    show('aiResolution', percent(pick(s, 'aiResolution.rate', 'aiResolutionRate')));
+    show('staffFirst', seconds(pick(s, 'staffFirstResponse.averageMs') / 1000));
+    show('staffFirstP95', seconds(pick(s, 'staffFirstResponse.p95Ms') / 1000));
+    show('requiresHuman', count(pick(s, 'requiresHuman')));
     show('aiQueue', count(pick(s, 'aiQueue.pending')));
     show('aiProcessing', count(pick(s, 'aiQueue.processing')));
     show('aiFailed', count(pick(s, 'aiQueue.failed')));
-    const byChannel = pick(s, 'messagesByChannel', 'messages.byChannel') ?? {};
-    const byStatus = pick(s, 'conversationsByStatus', 'conversations.byStatus') ?? {};
+    const byChannel = pick(s, 'messagesByChannel') ?? {};
+    const byStatus = pick(s, 'conversationsByStatus') ?? {};
     channels.set(byChannel);
     statuses.set(byStatus);
     for (const [k, v] of Object.entries(byChannel)) show(`channel.${k}`, count(v));

@@ -21,12 +21,13 @@ export function forgetSession() {
   localStorage.removeItem(KEY);
 }
 
-// POST /api/v1/widget/sessions: the website visitor becomes a customer with a token of their own.
+// POST /api/v1/widget/sessions (docs/rest.md): the website visitor becomes a customer with a token
+// of their own, 201 {customerId, token, expiresAt}.
 export async function startVisitorSession() {
   const res = await fetch('/api/v1/widget/sessions', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ page: document.referrer || location.href }),
+    body: '{}',
   });
   const body = await res.json().catch(() => ({}));
   const token = body.token ?? body.data?.token;
