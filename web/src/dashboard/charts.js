@@ -16,7 +16,8 @@ function resizing(el, plot) {
 }
 
 // A time chart with one line per name; push(seconds, values) adds a point, keeping `keep` points.
-export function timeChart(el, names, { unit = '', keep = 120 } = {}) {
+// `floor`: the least the y axis shows, so a flat line near 0 is not drawn as a wild scale.
+export function timeChart(el, names, { unit = '', keep = 120, floor = 1 } = {}) {
   const data = [[], ...names.map(() => [])];
   const plot = resizing(el, new uPlot({
     ...size(el),
@@ -24,7 +25,7 @@ export function timeChart(el, names, { unit = '', keep = 120 } = {}) {
       value: (u, v) => (v == null ? '—' : `${+v.toFixed(2)}${unit}`) }))],
     axes: [{ ...axis, space: 90, values: (u, vals) => vals.map((v) => clock.format(new Date(v * 1000))) },
       { ...axis, size: 56, values: (u, vals) => vals.map((v) => `${+v.toFixed(2)}${unit}`) }],
-    scales: { y: { range: (u, min, max) => [0, Math.max(max * 1.15, 1)] } },
+    scales: { y: { range: (u, min, max) => [0, Math.max(max * 1.15, floor)] } },
     legend: { live: false },
   }, data, el));
   return {

@@ -27,7 +27,7 @@ function pick(obj, ...paths) {
 function start(token) {
   $('app').hidden = false;
   const traffic = timeChart($('chart-traffic'), ['connections', 'messages/s']);
-  const ai = timeChart($('chart-ai'), ['average', 'p95'], { unit: ' s' });
+  const ai = timeChart($('chart-ai'), ['average', 'p95'], { unit: ' s', floor: 0.05 });
   const channels = barChart($('chart-channels'));
   const statuses = barChart($('chart-status'), { color: '#2b8a3e' });
   channels.set({});
