@@ -290,6 +290,20 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     assert.equal((await shownMessages(staff))[0].text, 'Order 0');
   });
 
+  test('keyboard: Escape goes back to the row, arrow keys move between the tabs', async () => {
+    const open = await staff.evaluate(() => window.ringcastInbox.view.conv.id);
+    await staff.focus('#composer-input');
+    await staff.keyboard.press('Escape');
+    assert.equal(await staff.evaluate(() => document.activeElement.closest('li')?.dataset.id), open);
+    await staff.focus('[role=tab][data-status=open]');
+    await staff.keyboard.press('ArrowRight');
+    const selected = () => staff.$eval('[role=tab][aria-selected=true]', (el) => [el.dataset.status, el === document.activeElement]);
+    assert.deepEqual(await selected(), ['pending', true]);
+    await staff.keyboard.press('ArrowLeft');
+    assert.deepEqual(await selected(), ['open', true]);
+    await staff.waitForSelector('#conversations li');
+  });
+
   test('the connection indicator says when the page is on long-polling', async () => {
     const page = await staff.browserContext().newPage();
     await page.setViewport({ width: 1280, height: 800 });

@@ -34,6 +34,7 @@ export class ConversationList {
     this.rows.clear();
     this.cursor = undefined;
     this.done = false;
+    this.loading = null; // a page still loading for the previous tab is dropped when it comes
     this.ul.replaceChildren();
     await this.loadMore();
   }
@@ -44,21 +45,23 @@ export class ConversationList {
 
   async loadMore() {
     if (this.done || this.loading) return;
-    this.loading = true;
+    const load = (this.loading = { status: this.status });
     this.more.hidden = false;
-    const status = this.status;
     try {
-      const page = await this.call('conversation:list', { status, limit: PAGE, ...(this.cursor ? { cursor: this.cursor } : {}) });
-      if (status !== this.status) return;
+      const page = await this.call('conversation:list',
+        { status: load.status, limit: PAGE, ...(this.cursor ? { cursor: this.cursor } : {}) });
+      if (this.loading !== load) return;
       for (const c of page.conversations) this.upsert(c, { unread: c.unread });
       this.cursor = page.nextCursor;
       this.done = !page.nextCursor;
     } catch {
       // Scrolling again (or the next reconnect) retries.
     } finally {
-      this.loading = false;
-      this.more.hidden = true;
-      this.render();
+      if (this.loading === load) {
+        this.loading = null;
+        this.more.hidden = true;
+        this.render();
+      }
     }
   }
 

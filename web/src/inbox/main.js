@@ -112,6 +112,12 @@ function start(token) {
       choose(next);
     });
   });
+  // Escape in the conversation goes back to its row in the list (and, on a phone, to the list).
+  $('conversation').addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || !view.conv) return;
+    $('app').classList.remove('conversation-open');
+    document.querySelector(`#conversations li[data-id="${view.conv.id}"] button`)?.focus();
+  });
   $('signout').addEventListener('click', () => {
     forgetStaffToken();
     socket.close();
