@@ -93,7 +93,7 @@ export class ConversationView {
       this.readTimer = null;
       const conversationId = this.conv?.id;
       const upTo = this.wantRead;
-      if (!conversationId) return;
+      if (!conversationId || !(upTo >= 1)) return;
       try {
         const { unread } = await this.call('message:read', { conversationId, seq: upTo });
         this.readUpTo = upTo;
