@@ -1,6 +1,7 @@
 // The dashboard: every few seconds reads /metrics (connections, messages, the AI's histogram and
 // queue) and GET /api/v1/metrics/summary (the windowed inbox figures), updates the cards and
 // the uPlot charts.
+import { h } from '../shared/dom.js';
 import { staffToken } from '../shared/token.js';
 import { barChart, timeChart } from './charts.js';
 import { histogram, histogramDelta, parsePrometheus, sum } from './prometheus.js';
@@ -22,6 +23,11 @@ function pick(obj, ...paths) {
     if (v !== undefined && v !== null) return v;
   }
   return undefined;
+}
+
+function values(list, prefix, counts) {
+  list.replaceChildren(...Object.entries(counts).map(([k, v]) =>
+    h('li', {}, `${k} `, h('output', { dataset: { metric: `${prefix}.${k}` } }, count(v)))));
 }
 
 function start(token) {
@@ -86,8 +92,9 @@ function start(token) {
     const byStatus = pick(s, 'conversationsByStatus') ?? {};
     channels.set(byChannel);
     statuses.set(byStatus);
-    for (const [k, v] of Object.entries(byChannel)) show(`channel.${k}`, count(v));
-    for (const [k, v] of Object.entries(byStatus)) show(`status.${k}`, count(v));
+    // The bars' numbers as text too: for screen readers, and for reading them exactly.
+    values($('values-channels'), 'channel', byChannel);
+    values($('values-status'), 'status', byStatus);
   }
 
   async function refresh() {
