@@ -112,23 +112,25 @@ constexpr const char* escalate_sql =
 // Candidates, best first: 1, the conversation that already holds this message (a redelivery
 // stores nothing twice there); 2, an e-mail reply's thread, found by the Message-Ids it refers to
 // ($6): an earlier mail of this customer, or one of our replies to this customer (the outbound
-// delivery keeps the Message-Id it sent as delivery_status.provider_message_id: `our_replies` is
-// the hook to that); 3, when $7, the customer's newest conversation on the channel that is not
+// delivery keeps the Message-Id it sent, with or without its angle brackets, as the provider
+// message id: `our_replies` is the hook to that); 3, when $7, the customer's newest conversation on the channel that is not
 // resolved or closed. None: a new conversation. The last column says whether it was created here.
 constexpr const char* open_channel_sql =
-    "WITH found AS (SELECT id, external_id, name FROM customers WHERE channel = $1::text AND external_id = $2::text),"
+    "WITH found AS (SELECT id, external_id, channel, name FROM customers WHERE channel = $1::text AND external_id = $2::text),"
     " added AS ("
-    " INSERT INTO customers (channel, external_id, name) SELECT $1::text, $2::text, $3::text"
+    " INSERT INTO customers (channel, external_id, name, email, phone) SELECT $1::text, $2::text, $3::text,"
+    "  CASE WHEN $1::text = 'email' THEN $2::text END, CASE WHEN $1::text IN ('sms', 'whatsapp') THEN $2::text END"
     " WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT (channel, external_id) DO NOTHING"
-    " RETURNING id, external_id),"
+    " RETURNING id, external_id, channel),"
     " renamed AS ("
     " UPDATE customers cu SET name = $3::text, updated_at = now() FROM found"
     " WHERE cu.id = found.id AND $3::text IS NOT NULL AND found.name IS DISTINCT FROM $3::text),"
-    " customer AS (SELECT id, external_id FROM found UNION ALL SELECT id, external_id FROM added),"
+    " customer AS (SELECT id, external_id, channel FROM found UNION ALL SELECT id, external_id, channel FROM added),"
     " our_replies AS ("
     " SELECT m.conversation_id AS id, m.created_at FROM delivery_status d JOIN messages m ON m.id = d.message_id"
     " JOIN conversations c ON c.id = m.conversation_id"
-    " WHERE d.provider_message_id = ANY($6::text[]) AND c.customer_id = (SELECT id FROM customer)),"
+    " WHERE d.provider_message_id IN (SELECT unnest($6::text[]) UNION SELECT btrim(unnest($6::text[]), '<>'))"
+    " AND c.customer_id = (SELECT id FROM customer)),"
     " candidates AS ("
     " SELECT 1 AS rank, m.conversation_id AS id, m.created_at FROM messages m"
     "  WHERE m.sender_type = 'customer' AND m.sender_id = $4::text AND m.client_message_id = $5::text"

@@ -77,6 +77,8 @@ class broker_app final : public reactor::shard_app, public http_service {
   persistence::batch_writer* writer() noexcept { return writer_.get(); }
   persistence::pg_connection* database() noexcept { return pg_.get(); }
   eio_server& socketio_engine() noexcept { return sio_engine_; }
+  // The channel webhooks (inbox profile; nullptr otherwise): status callbacks add routes and hooks.
+  channels::webhook_router* webhooks() noexcept { return webhooks_.get(); }
 
  private:
   reactor::shard& shard_;

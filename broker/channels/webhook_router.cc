@@ -173,13 +173,13 @@ http_outcome webhook_router::handle(http_connection& hc, const protocol::http_re
     return http_outcome::done;
   };
   if (!path_known) return plain(404, "not found\n");
+  if (!found) return plain(405, "method not allowed\n");
   webhook_call call;
   call.router_ = this;
   call.req_ = &req;
-  call.provider_ = found ? found->provider : webhook_provider::twilio;
+  call.provider_ = found->provider;
   call.state_ = std::make_shared<webhook_call::state>(
       webhook_call::state{&shard_, hc.conn().id(), &hc, &stats_, call.provider_, req.keep_alive});
-  if (!found) return plain(405, "method not allowed\n");
   if (cfg_.webhook_secret(found->provider).empty()) {
     call.refuse(404, webhook_outcome::not_configured, "not found");
     return http_outcome::done;
