@@ -12,6 +12,7 @@
 #include "broker/ai/ai_settings.h"
 #include "broker/ai/ai_workers.h"
 #include "broker/ai/backends/backend.h"
+#include "broker/ai/backends/builtin_backend.h"
 #include "broker/ai/history_loader.h"
 #include "broker/ai/job_queue.h"
 #include "persistence/ai_jobs.h"
@@ -44,6 +45,13 @@ class ai_service {
   void set_open_jobs(std::vector<persistence::open_ai_job> jobs);
   std::vector<persistence::open_ai_job> take_open_jobs(unsigned shard, unsigned shards);
 
+  // The builtin backend's knowledge base (the answers of the builtin backend, the prompts' best
+  // match with openai), which the REST API refreshes after each change. Set before the shards
+  // start and not changed after, so any shard may read it; builtin_backend::replace() is
+  // thread-safe, and calls being generated finish on the snapshot they took.
+  void set_knowledge_base(std::shared_ptr<ringcast::ai::builtin_backend> kb) { knowledge_ = std::move(kb); }
+  ringcast::ai::builtin_backend* knowledge_base() const noexcept { return knowledge_.get(); }
+
   const worker_figures& figures() const noexcept { return figures_; }
   // Conversations resolved in the past hour, and those of them with no staff message (shard 0
   // reads them every 5 s).
@@ -55,6 +63,7 @@ class ai_service {
  private:
   ai_settings settings_;
   std::shared_ptr<ringcast::ai::backend> backend_;
+  std::shared_ptr<ringcast::ai::builtin_backend> knowledge_;
   std::unique_ptr<history_loader> history_;
   job_queue queue_;
   worker_figures figures_;

@@ -83,6 +83,8 @@ struct broker_stats {
   std::array<counter, std::size_t(ai_outcome::count)> ai_outcomes{};
   counter ai_jobs_started{0};           // jobs handed to the queue (or resumed after a restart)
   counter ai_queue_refused{0};          // jobs the full queue refused (they get the fallback)
+  // The REST API (/api/v1): answers by status, errors included (also in http_errors).
+  std::array<counter, 600> rest_responses{};
 
   // Counts the refusal and tells the operator (rate-limited).
   void hit(limit_kind k) noexcept;
