@@ -334,8 +334,10 @@ void sio_server::start_restore(sio_client& c, const std::string& nsp, boost::jso
   c.restoring.emplace_back(token, nsp);
   const unsigned first = route.front();
   route.erase(route.begin());
+  // The restore's legs are guaranteed: a lost one would leave the client's CONNECT unanswered
+  // (one restore per connecting socket at a time, so bounded by the connections).
   restore_request req{std::move(pid), std::move(offset), nsp, me, token, std::move(route)};
-  shard_.post(first, [req = std::move(req), &peers = peers_](reactor::shard& sh) mutable { peers.on(sh).seek(std::move(req)); });
+  shard_.post_guaranteed(first, [req = std::move(req), &peers = peers_](reactor::shard& sh) mutable { peers.on(sh).seek(std::move(req)); });
 }
 
 void sio_server::seek(restore_request req) {
@@ -344,10 +346,10 @@ void sio_server::seek(restore_request req) {
   if (got == take_result::not_here && !req.route.empty()) {
     const unsigned next = req.route.front();
     req.route.erase(req.route.begin());
-    shard_.post(next, [req = std::move(req), &peers = peers_](reactor::shard& sh) mutable { peers.on(sh).seek(std::move(req)); });
+    shard_.post_guaranteed(next, [req = std::move(req), &peers = peers_](reactor::shard& sh) mutable { peers.on(sh).seek(std::move(req)); });
     return;
   }
-  shard_.post(req.from, [token = req.token, found = got == take_result::taken, r = std::move(r),
+  shard_.post_guaranteed(req.from, [token = req.token, found = got == take_result::taken, r = std::move(r),
                          &peers = peers_](reactor::shard& sh) mutable { peers.on(sh).finish_restore(token, found, std::move(r)); });
 }
 
