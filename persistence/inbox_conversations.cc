@@ -24,7 +24,8 @@ constexpr int conversation_columns = 13;
 constexpr const char* create_sql =
     "WITH customer AS ("
     " INSERT INTO customers AS cu (channel, external_id, name, email, phone)"
-    " VALUES ($5::text, $1::text, $2::text, $6::text, $7::text)"
+    " VALUES ($5::text, CASE WHEN $5::text = 'email' THEN lower($1::text) ELSE $1::text END, $2::text, $6::text,"
+    "         $7::text)"
     " ON CONFLICT (channel, external_id) DO UPDATE"
     " SET name = coalesce(EXCLUDED.name, cu.name), email = coalesce(EXCLUDED.email, cu.email),"
     "     phone = coalesce(EXCLUDED.phone, cu.phone),"
@@ -46,7 +47,8 @@ constexpr const char* get_sql =
 // The customer row, created on first sight: one row, its id.
 constexpr const char* ensure_customer_sql =
     "INSERT INTO customers AS cu (channel, external_id, name, email, phone)"
-    " VALUES ($1::text, $2::text, $3::text, $4::text, $5::text)"
+    " VALUES ($1::text, CASE WHEN $1::text = 'email' THEN lower($2::text) ELSE $2::text END, $3::text, $4::text,"
+    "         $5::text)"
     " ON CONFLICT (channel, external_id) DO UPDATE SET name = coalesce(EXCLUDED.name, cu.name),"
     "   email = coalesce(EXCLUDED.email, cu.email), phone = coalesce(EXCLUDED.phone, cu.phone)"
     " RETURNING id";

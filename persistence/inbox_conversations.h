@@ -55,7 +55,7 @@ query create_conversation(std::string_view customer_sub, const std::optional<std
                           std::string_view channel, const std::optional<std::string>& subject);
 
 // A customers row: (website, JWT sub), (whatsapp|sms, E.164 phone), (instagram, IGSID),
-// (email, lower-cased address).
+// (email, lower(address)): the statements apply PostgreSQL's lower() to an email key themselves.
 struct customer_key {
   std::string channel;
   std::string external_id;

@@ -1,18 +1,15 @@
 #include "broker/inbox/inbox_namespace.h"
 
-#include <boost/json/serialize.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "broker/inbox/errors.h"
 #include "broker/inbox/inbox_operations.h"
 #include "broker/inbox/payloads.h"
-#include "broker/inbox/word_match.h"
 #include "persistence/inbox_conversations.h"
 #include "persistence/queries.h"
 #include "persistence/watermarks.h"
 #include "protocol/socketio.h"
-#include "protocol/utf8.h"
 #include "reactor/log.h"
 
 namespace ringcast::broker::inbox {

@@ -276,7 +276,7 @@ void inbox_operations::history(const identity& who, const boost::json::object& o
   auto after = int_field(o, "afterSeq", wrong);
   auto limit = int_field(o, "limit", wrong);
   if (wrong || !conversation || (limit && (*limit < 1 || *limit > persistence::history_before_max)) ||
-      (after && *after < 0) || (before && *before < 1))
+      (after && *after < 0))
     return done(bad("the history takes {conversationId, beforeSeq?, afterSeq?, limit? (1 to 100)}"));
   const int n = int(limit.value_or(50));
   auto read = [this, conversation = *conversation, before, after, n](op_done done) {

@@ -16,14 +16,8 @@ bool e164(std::string_view phone) {
   return std::all_of(phone.begin() + 1, phone.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string ascii_lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return s;
-}
-
 // The customers row a new conversation on `channel` is for, the same one an inbound message on
-// that channel finds: (email, lower-cased address), (sms|whatsapp, E.164 phone), (website|
+// that channel finds: (email, lower(address)), (sms|whatsapp, E.164 phone), (website|
 // instagram, externalId). An empty message means it is; otherwise what is missing or wrong.
 std::string customer_of(const std::string& channel, const boost::json::object& c, persistence::customer_key& key,
                         persistence::customer_details& details) {
@@ -39,11 +33,11 @@ std::string customer_of(const std::string& channel, const boost::json::object& c
   if (email && (email->find('@') == std::string::npos || email->front() == '@' || email->back() == '@'))
     return "customer.email is not an e-mail address";
   if (phone && !e164(*phone)) return "customer.phone must be an E.164 number such as +15550100";
-  details = {name, email ? std::optional<std::string>(ascii_lower(*email)) : std::nullopt, phone};
+  details = {name, email, phone};
   key.channel = channel;
   if (channel == "email") {
     if (!email) return "an email conversation needs customer.email";
-    key.external_id = *details.email;
+    key.external_id = *email;  // lower()ed by the statement
   } else if (channel == "sms" || channel == "whatsapp") {
     if (!phone) return "an " + channel + " conversation needs customer.phone";
     key.external_id = *phone;

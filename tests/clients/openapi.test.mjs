@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { isReference, serverKind, startServer, stopServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
-import { restClient } from './rest_client.mjs';
+import { restClient, waitReady } from './rest_client.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECRET = 'openapi-test-secret';
@@ -43,6 +43,7 @@ describe(`docs/openapi.yaml against ${serverKind}`, { skip: isReference && 'the 
   let db;
   let server;
   let call;
+  let mainCall;
   const staff = ringcastToken(SECRET, 'agent-oa', 'staff');
   const owner = ringcastToken(SECRET, 'oa-owner', 'customer');
   const intruder = ringcastToken(SECRET, 'oa-intruder', 'customer');
@@ -52,7 +53,9 @@ describe(`docs/openapi.yaml against ${serverKind}`, { skip: isReference && 'the 
     db = await startPostgres();
     server = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url,
       '--rest-max-body', String(MAX_BODY), '--reads-per-minute', '2', '--widget-sessions-per-minute', '1']);
-    call = restClient(server);
+    await waitReady(server);
+    mainCall = restClient(server);
+    call = mainCall;
     conversation = (await call('POST', '/conversations', { token: staff, body: { channel: 'website', customer: { externalId: 'oa-owner' }, content: 'first', clientId: 'oa-1' } })).json.conversation.id;
     entry = (await call('POST', '/knowledge', { token: staff, body: { question: 'Opening hours?', answer: '9 to 5.' } })).json.entry.id;
   });
@@ -93,22 +96,30 @@ describe(`docs/openapi.yaml against ${serverKind}`, { skip: isReference && 'the 
     'GET /metrics/summary': [staff, '/metrics/summary?windowMinutes=0'],
   };
 
-  // An empty POST from another loopback address, answered as {status, headers, json, text}.
-  function postFrom(localAddress, route) {
+  // A request from another loopback address (widget sessions are limited per address), answered
+  // as {status, headers, json, text}.
+  function callFrom(localAddress, method, route, { body, raw, headers = {} } = {}) {
+    const payload = body !== undefined ? JSON.stringify(body) : raw;
+    const h = { ...headers };
+    if (body !== undefined) h['Content-Type'] ??= 'application/json';
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, localAddress, method: 'POST', path: `/api/v1${route}` }, (res) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, localAddress, method, path: `/api/v1${route}`, headers: h }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (text += d));
         res.on('end', () => resolve({ status: res.statusCode, headers: new Headers(res.headers), json: JSON.parse(text), text }));
       });
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
+  let nextAddress = 2;
 
   async function provoke(key, status) {
     const { method, route } = split(key);
+    // Each widget check from its own address, so that one does not use up another's rate.
+    const address = `127.0.0.${nextAddress++}`;
+    const call = key === 'POST /widget/sessions' && status !== 501 ? (m, p, o) => callFrom(address, m, p, o) : mainCall;
     const [token, p, body] = valid()[key];
     const needsBody = body !== undefined;
     switch (status) {
@@ -156,9 +167,8 @@ describe(`docs/openapi.yaml against ${serverKind}`, { skip: isReference && 'the 
       case 415:
         return call(method, p, { token, raw: 'seq=1', headers: { 'Content-Type': 'text/plain' } });
       case 429: {
-        // --reads-per-minute 2 and --widget-sessions-per-minute 1, counted per shard (2 shards). Widget
-        // sessions come from 127.0.0.2 here: the limit is per address, and 127.0.0.1 still has its own.
-        const send = key === 'POST /widget/sessions' ? () => postFrom('127.0.0.2', p) : () => call(method, p, { token, body });
+        // --reads-per-minute 2 and --widget-sessions-per-minute 1, counted per shard (2 shards).
+        const send = () => call(method, p, { token, body });
         let r;
         for (let i = 0; i < 20; i++) {
           r = await send();
