@@ -15,6 +15,7 @@
 #include "broker/ai/backends/builtin_backend.h"
 #include "broker/ai/history_loader.h"
 #include "broker/ai/job_queue.h"
+#include "broker/ai/knowledge_refresher.h"
 #include "persistence/ai_jobs.h"
 #include "reactor/mailbox.h"
 
@@ -51,6 +52,12 @@ class ai_service {
   // thread-safe, and calls being generated finish on the snapshot they took.
   void set_knowledge_base(std::shared_ptr<ringcast::ai::builtin_backend> kb) { knowledge_ = std::move(kb); }
   ringcast::ai::builtin_backend* knowledge_base() const noexcept { return knowledge_.get(); }
+  // Replaces the knowledge base's index on the refresher thread, in the order of the calls;
+  // `done` runs on `reply_shard` with replace()'s error. False (and `done` dropped) when there is
+  // no knowledge base or the service is not running.
+  bool refresh_knowledge(std::vector<ringcast::ai::knowledge_entry> entries, unsigned reply_shard,
+                         knowledge_refresher::done_fn done);
+  bool refreshes_knowledge() const noexcept { return refresher_ != nullptr; }
 
   const worker_figures& figures() const noexcept { return figures_; }
   // Conversations resolved in the past hour, and those of them with no staff message (shard 0
@@ -69,6 +76,7 @@ class ai_service {
   worker_figures figures_;
   post_fn post_;
   std::unique_ptr<ai_workers> workers_;
+  std::unique_ptr<knowledge_refresher> refresher_;  // while started, with a knowledge base
   std::mutex open_lock_;
   std::vector<persistence::open_ai_job> open_;
 };

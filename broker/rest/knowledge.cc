@@ -1,9 +1,10 @@
 // GET/POST /knowledge, PUT/DELETE /knowledge/{id}: the AI knowledge base (staff only).
 //
 // Shard 0 owns the knowledge base: every change runs there, in one transaction with a read of the
-// whole table, and the builtin backend's index is replaced from that read. One connection runs the
-// changes in order, so the index always ends up as the table is, whichever shards the changes
-// came from. The answer goes out once the new index is in use: from then on the AI answers from it.
+// whole table, and the builtin backend's index is replaced from that read on the AI's refresher
+// thread (never on a shard). One connection runs the changes in order and the refresher keeps it,
+// so the index always ends up as the table is, whichever shards the changes came from. The answer
+// goes out once the new index is in use: from then on the AI answers from it.
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
@@ -52,33 +53,49 @@ std::optional<std::int64_t> entry_id(const std::string& s) {
   return v;
 }
 
-// On the owner: the change and the whole table in one transaction, then the live index.
-void change_on_owner(inbox::inbox_shard& owner, ai::ai_service* ai, persistence::query change,
-                     reactor::unique_function<void(op_result)> reply) {
+// On the owner: the change and the whole table in one transaction, then the live index (on the AI's
+// refresher thread), then `reply` on shard `back`.
+void change_on_owner(reactor::shard& o, inbox::inbox_shard& owner, ai::ai_service* ai, persistence::query change,
+                     unsigned back, reactor::unique_function<void(op_result)> reply) {
+  auto answer = [&o, back](reactor::unique_function<void(op_result)> reply, op_result res) {
+    o.post_guaranteed(back, [reply = std::move(reply), res = std::move(res)](reactor::shard&) mutable {
+      reply(std::move(res));
+    });
+  };
   persistence::pg_connection* pg = owner.database();
-  if (!pg || !pg->ready()) return reply(op_result::fail(error_code::unavailable, "the database is not reachable; retry"));
+  if (!pg || !pg->ready())
+    return answer(std::move(reply), op_result::fail(error_code::unavailable, "the database is not reachable; retry"));
   persistence::query all = persistence::all_knowledge();
   persistence::pg_unit unit;
   unit.transaction = true;
   unit.statements.push_back({change.sql, std::move(change.params.values)});
   unit.statements.push_back({all.sql, std::move(all.params.values)});
-  unit.done = [ai, reply = std::move(reply)](persistence::pg_outcome& o) mutable {
+  unit.done = [ai, back, answer, reply = std::move(reply)](persistence::pg_outcome& out) mutable {
     using status = persistence::pg_outcome::status;
-    if (o.state == status::failed && o.sqlstate == "23505")
-      return reply(op_result::fail(error_code::conflict, "an entry with this question and language exists"));
-    if (o.state != status::ok || o.results.size() < 2)
-      return reply(op_result::fail(error_code::unavailable, "the knowledge base was not changed; retry"));
-    auto changed = persistence::parse_knowledge(o.results[0].get());
-    auto rows = persistence::parse_knowledge(o.results[1].get());
-    if (!changed || !rows) return reply(op_result::fail(error_code::unavailable, "the database answered unexpectedly"));
-    if (changed->empty()) return reply(op_result::fail(error_code::not_found, "no such knowledge entry"));
-    if (ai && ai->knowledge_base()) {
-      std::string error;
-      auto entries = ai::to_entries(std::move(*rows), error);
-      if (error.empty()) error = ai->knowledge_base()->replace(std::move(entries));
+    if (out.state == status::failed && out.sqlstate == "23505")
+      return answer(std::move(reply), op_result::fail(error_code::conflict, "an entry with this question and language exists"));
+    if (out.state != status::ok || out.results.size() < 2)
+      return answer(std::move(reply), op_result::fail(error_code::unavailable, "the knowledge base was not changed; retry"));
+    auto changed = persistence::parse_knowledge(out.results[0].get());
+    auto rows = persistence::parse_knowledge(out.results[1].get());
+    if (!changed || !rows)
+      return answer(std::move(reply), op_result::fail(error_code::unavailable, "the database answered unexpectedly"));
+    if (changed->empty()) return answer(std::move(reply), op_result::fail(error_code::not_found, "no such knowledge entry"));
+    op_result res = op_result::ok({{"entry", entry_json((*changed)[0])}});
+    std::string error;
+    auto entries = ai::to_entries(std::move(*rows), error);
+    if (!error.empty() || !ai || !ai->refreshes_knowledge()) {
       if (!error.empty()) reactor::log(reactor::log_level::warn, "the AI knowledge base was not refreshed: %s", error.c_str());
+      return answer(std::move(reply), std::move(res));
     }
-    reply(op_result::ok({{"entry", entry_json((*changed)[0])}}));
+    // Answered once the new index is in use: the AI answers from it from then on.
+    ai->refresh_knowledge(std::move(entries), back,
+                          [reply = std::move(reply), res = std::move(res)](std::string error) mutable {
+                            if (!error.empty())
+                              reactor::log(reactor::log_level::warn, "the AI knowledge base was not refreshed: %s",
+                                           error.c_str());
+                            reply(std::move(res));
+                          });
   };
   pg->submit(std::move(unit));
 }
@@ -89,11 +106,8 @@ void change(rest_context& ctx, rest_request& r, persistence::query q, int ok_sta
   const inbox::inbox_shards& peers = ctx.peers;
   here.post_guaranteed(knowledge_owner, [&peers, ai = ctx.ai, q = std::move(q), back, ok_status,
                                           out = std::move(r.out)](reactor::shard& o) mutable {
-    change_on_owner(peers.on(o), ai, std::move(q), [&o, back, ok_status, out = std::move(out)](op_result res) mutable {
-      o.post_guaranteed(back, [out = std::move(out), res = std::move(res), ok_status](reactor::shard&) mutable {
-        out->result(std::move(res), ok_status);
-      });
-    });
+    change_on_owner(o, peers.on(o), ai, std::move(q), back,
+                    [ok_status, out = std::move(out)](op_result res) mutable { out->result(std::move(res), ok_status); });
   });
 }
 
