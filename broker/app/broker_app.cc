@@ -48,7 +48,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_), true);
     if (cfg_.ai) ai_ = std::make_unique<ai::ai_shard>(shard, *inbox_, *cfg_.ai, *stats_);
     rest_ = std::make_unique<rest::rest_api>(shard, *inbox_, cfg_.inbox, cfg_.rest, cfg_.ai.get(), cfg_.wiring->inbox,
-                                             *stats_);
+                                             *stats_, cfg_.eio.cors_enabled ? &cfg_.eio.cors : nullptr);
   } else {
     install_conformance_profile(sio_);
     echo_listener_ = make_engineio_echo();

@@ -125,8 +125,9 @@ boost::json::object query_object(std::string_view query, std::initializer_list<s
 }
 
 rest_api::rest_api(reactor::shard& shard, inbox::inbox_shard& in, const inbox::inbox_config& inbox_cfg,
-                   const rest_config& cfg, ai::ai_service* ai, const inbox::inbox_shards& peers, broker_stats& stats)
-    : shard_(shard), stats_(stats), ctx_(in, inbox_cfg, cfg, ai, peers) {
+                   const rest_config& cfg, ai::ai_service* ai, const inbox::inbox_shards& peers, broker_stats& stats,
+                   const protocol::cors_policy* cors)
+    : shard_(shard), stats_(stats), cors_(cors), ctx_(in, inbox_cfg, cfg, ai, peers) {
   sweep_timer_ = shard_.timers().schedule_after(sweep_interval, [this] {
     ctx_.widget_limit.sweep(shard_.now());
     shard_.timers().rearm_after(sweep_timer_, sweep_interval);
@@ -136,7 +137,22 @@ rest_api::rest_api(reactor::shard& shard, inbox::inbox_shard& in, const inbox::i
 rest_api::~rest_api() { shard_.timers().cancel(sweep_timer_); }
 
 http_outcome rest_api::handle(http_connection& hc, const protocol::http_request& req) {
+  const std::string_view origin = req.find_header("Origin").value_or("");
+  if (cors_ && req.method == http_method::options) {
+    // A browser's preflight for a cross-origin call (the widget on a customer's site).
+    std::string preflight;
+    protocol::write_preflight_response(preflight, *cors_, origin,
+                                       req.find_header("Access-Control-Request-Headers").value_or(""), req.keep_alive,
+                                       "GET, POST, PUT, PATCH, DELETE");
+    hc.conn().send(preflight);
+    return http_outcome::done;
+  }
   auto out = std::make_shared<exchange>(shard_, hc.conn().id(), req.keep_alive, stats_);
+  if (cors_) {
+    std::vector<protocol::http_header_field> fields;
+    protocol::append_cors_headers(*cors_, origin, fields);
+    out->add_headers(fields);
+  }
   rest_request r;
   r.out = out;
   std::string_view path = req.path.substr(api_prefix.size());

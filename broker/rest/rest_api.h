@@ -16,6 +16,7 @@
 #include "broker/inbox/rate_limiter.h"
 #include "broker/rest/rest_response.h"
 #include "protocol/http_parser.h"
+#include "protocol/http_response.h"
 
 namespace ringcast::broker::rest {
 
@@ -65,8 +66,10 @@ struct rest_request {
 
 class rest_api {
  public:
+  // `cors`: the --cors-origin policy, null when CORS is off.
   rest_api(reactor::shard& shard, inbox::inbox_shard& in, const inbox::inbox_config& inbox_cfg, const rest_config& cfg,
-           ai::ai_service* ai, const inbox::inbox_shards& peers, broker_stats& stats);
+           ai::ai_service* ai, const inbox::inbox_shards& peers, broker_stats& stats,
+           const protocol::cors_policy* cors);
   ~rest_api();
 
   // A request whose path is under /api/v1/.
@@ -77,6 +80,7 @@ class rest_api {
  private:
   reactor::shard& shard_;
   broker_stats& stats_;
+  const protocol::cors_policy* cors_;
   rest_context ctx_;
   reactor::timer_id sweep_timer_{};
 };

@@ -47,6 +47,10 @@ void exchange::result(inbox::op_result r, int ok_status) {
   json(ok_status, r.value);
 }
 
+void exchange::add_headers(std::span<const protocol::http_header_field> fields) {
+  for (const auto& f : fields) headers_.emplace_back(f.name, f.value);
+}
+
 std::optional<std::string> exchange::release_early() {
   in_handle_ = false;
   return std::exchange(early_, std::nullopt);
@@ -61,6 +65,7 @@ void exchange::send(int status, std::string body, std::string_view header_name, 
     std::vector<protocol::http_header_field> headers{{"Content-Type", "application/json"},
                                                      {"Cache-Control", "no-store"}};
     if (!header_name.empty()) headers.push_back({header_name, header_value});
+    for (const auto& [name, value] : headers_) headers.push_back({name, value});
     std::string out;
     protocol::write_response(out, status, headers, body, keep_alive);
     return out;

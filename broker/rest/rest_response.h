@@ -9,10 +9,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "broker/inbox/inbox_operations.h"
 #include "broker/stats/broker_stats.h"
+#include "protocol/http_header.h"
 #include "reactor/connection.h"
 #include "reactor/shard.h"
 
@@ -35,6 +39,8 @@ class exchange {
   void result(inbox::op_result r, int ok_status = 200);
 
   bool answered() const noexcept { return answered_; }
+  // Fields every answer carries (CORS), copied.
+  void add_headers(std::span<const protocol::http_header_field> fields);
 
   // For rest_api: handle() has returned. The kept answer, if any, to send now; otherwise later
   // answers go through answer_held().
@@ -50,6 +56,7 @@ class exchange {
   bool in_handle_ = true;
   bool answered_ = false;
   std::optional<std::string> early_;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 using exchange_ptr = std::shared_ptr<exchange>;
 

@@ -360,6 +360,20 @@ describe(`REST API against ${serverKind}`, { skip }, () => {
     assert.match(metrics, /^ringcast_rest_responses_total\{status="201"\} [1-9]/m);
   });
 
+  test('browsers on other origins: the preflight is answered and answers carry CORS (--cors-origin)', async () => {
+    const pre = await fetch(`${server.url}/api/v1/widget/sessions`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://shop.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' },
+    });
+    assert.equal(pre.status, 204);
+    assert.match(pre.headers.get('access-control-allow-methods'), /PATCH/);
+    assert.equal(pre.headers.get('access-control-allow-headers'), 'content-type, authorization');
+    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    const r = await call('GET', '/conversations', { headers: { Origin: 'https://shop.example' } });
+    assert.equal(r.status, 401);
+    assert.equal(r.headers.get('access-control-allow-origin'), '*');
+  });
+
   test('a server with only a public key answers widget sessions 501 and still verifies tokens', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ringcast-rest-'));
