@@ -66,7 +66,8 @@ struct persist_answer {
   std::int64_t ai_job = 0;
   int ai_priority = 0;
   // The conversation's people when the batch committed (JWT subs), for the unread push: its
-  // customer, and its assigned staff user (none when unassigned).
+  // customer (its JWT sub; none unless a website customer, whom a token names), and its assigned
+  // staff user (none when unassigned).
   std::optional<std::string> customer;
   std::optional<std::string> assigned_staff;
 };

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
     if (opts->profile == "inbox") {
       // Throws with the reason when the token keys are missing or unusable.
       opts->app.inbox.verifier = std::make_shared<const broker::inbox::token_verifier>(opts->jwt);
+      // The REST API's widget sessions issue customer tokens with the same key (HS256 only).
+      opts->app.rest.jwt = opts->jwt;
       if (opts->app.database_url.empty())
         throw std::runtime_error("the inbox stores every message: set --database-url (or DATABASE_URL)");
       reactor::log(log_level::info, "client tokens: %.*s", int(opts->app.inbox.verifier->algorithm().size()),

@@ -203,6 +203,24 @@ const std::vector<option_spec>& specs() {
       {"ai-max-queue", "RINGCAST_AI_MAX_QUEUE", "N",
        "inbox: AI jobs waiting for a worker; past it a message gets the fallback at its deadline (default 100000)",
        [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.ai.max_queue, 1, 10'000'000); }},
+      {"rest-max-body", "RINGCAST_REST_MAX_BODY", "BYTES",
+       "inbox: largest REST API (/api/v1) request body; larger ones get 413 (default 262144, at most --max-payload)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.rest.max_body_bytes, 1, std::size_t{1} << 30);
+       }},
+      {"widget-sessions-per-minute", "RINGCAST_WIDGET_SESSIONS_PER_MINUTE", "N",
+       "inbox: POST /api/v1/widget/sessions per client address and minute, counted on each shard (default 10)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.app.rest.widget_sessions_per_minute, 1, 1'000'000);
+       }},
+      {"widget-token-ttl", "RINGCAST_WIDGET_TOKEN_TTL", "SECONDS",
+       "inbox: lifetime of the customer tokens POST /api/v1/widget/sessions issues (default 86400)",
+       [](options& o, std::string_view v) {
+         std::int64_t s = 0;
+         if (!parse_number<std::int64_t>(v, s, 60, 366LL * 86400)) return false;
+         o.app.rest.widget_token_ttl = std::chrono::seconds(s);
+         return true;
+       }},
       {"log-level", "RINGCAST_LOG_LEVEL", "LEVEL", "debug, info (default), warn, error or off",
        [](options& o, std::string_view v) {
          auto level = reactor::parse_log_level(v);

@@ -59,6 +59,8 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_), true);
     if (cfg_.ai) ai_ = std::make_unique<ai::ai_shard>(shard, *inbox_, *cfg_.ai, *stats_);
     webhooks_ = std::make_unique<channels::webhook_router>(shard, cfg_.channels, *inbox_, *stats_);
+    rest_ = std::make_unique<rest::rest_api>(shard, *inbox_, cfg_.inbox, cfg_.rest, cfg_.ai.get(), cfg_.wiring->inbox,
+                                             *stats_, cfg_.eio.cors_enabled ? &cfg_.eio.cors : nullptr);
   } else {
     install_conformance_profile(sio_);
     echo_listener_ = make_engineio_echo();
@@ -70,6 +72,7 @@ broker_app::~broker_app() {
   shard_.timers().cancel(drain_timer_);
   // The inbox handler uses inbox_, which goes before the sessions the engine still ends.
   sio_.remove_namespaces();
+  rest_.reset();
   ai_.reset();
   webhooks_.reset();
   inbox_.reset();
@@ -93,6 +96,7 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
   if (under(req.path, "/socket.io/")) return sio_engine_.handle(hc, req, rest);
   if (webhooks_ && under(req.path, "/webhooks/")) return webhooks_->handle(hc, req);
   if (echo_engine_ && under(req.path, "/engine.io/")) return echo_engine_->handle(hc, req, rest);
+  if (rest_ && under(req.path, "/api/v1/")) return rest_->handle(hc, req);
   if (echo_engine_ && req.path == "/ws-echo" && req.upgrade_websocket) {
     accept_websocket(hc.conn(), req, make_ws_echo(), ws_settings{cfg_.eio.max_payload, cfg_.eio.ws_deflate, stats_}, rest);
     return http_outcome::taken_over;

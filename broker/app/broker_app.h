@@ -13,6 +13,7 @@
 #include "broker/engineio/eio_server.h"
 #include "broker/http/http_connection.h"
 #include "broker/inbox/inbox_namespace.h"
+#include "broker/rest/rest_api.h"
 #include "broker/socketio/sio_server.h"
 #include "persistence/batch_writer.h"
 #include "persistence/pg_connection.h"
@@ -50,6 +51,7 @@ struct app_config {
   inbox::inbox_config inbox;
   // The channel providers' secrets: the webhooks under /webhooks/ (inbox profile).
   channels::channel_config channels;
+  rest::rest_config rest;  // the inbox's REST API
   // The inbox's AI auto-responder (null: off). Started and stopped by whoever starts the shards.
   std::shared_ptr<ai::ai_service> ai;
   // On stop, how long a shard keeps running to commit the writes it accepted.
@@ -93,6 +95,7 @@ class broker_app final : public reactor::shard_app, public http_service {
   std::unique_ptr<inbox::inbox_shard> inbox_;
   std::unique_ptr<ai::ai_shard> ai_;
   std::unique_ptr<channels::webhook_router> webhooks_;  // inbox profile
+  std::unique_ptr<rest::rest_api> rest_;  // inbox profile
   bool ever_connected_ = false;
   reactor::timer_id drain_timer_{};
   bool drain_expired_ = false;
