@@ -338,9 +338,12 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     page.on('request', (req) => {
       if (req.url().endsWith('/api/v1/widget/sessions')) asked.push(req.method());
     });
-    await page.goto(`${server.url}/widget`);
+    await page.goto(`${server.url}/widget?name=Dana%20Visitor`); // what the embed's data-name passes
     await page.waitForSelector('#conn[data-state=connected]', { timeout: 10_000 });
     await write(page, 'Do you ship to Canada?');
+    // Staff see the new visitor by name.
+    await staff.waitForFunction(() => [...document.querySelectorAll('#conversations .row .name')]
+      .some((el) => el.textContent === 'Dana Visitor'), { timeout: 3000 });
     await page.waitForSelector('#messages .msg.ours[data-seq="1"]');
     // The assistant's answer (or hand-over) comes within its deadline: later steps count messages.
     await page.waitForSelector('#messages .msg[data-sender-type=ai]', { timeout: 7000 });

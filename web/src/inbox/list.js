@@ -6,6 +6,18 @@ import { channelIcon } from '../shared/icons.js';
 
 const PAGE = 30;
 
+// A customer without a known name, by their id: "visitor-<hex>" (a widget session) as "Visitor
+// 1a2b3c", a channel customer ("sms:+1555…", "email:dana@…") as the phone or address.
+export function customerLabel(names, id) {
+  if (!id) return 'Unknown customer';
+  const known = names.get(id);
+  if (known) return known;
+  const visitor = /^visitor-([0-9a-f]{6})/.exec(id);
+  if (visitor) return `Visitor ${visitor[1]}`;
+  const channel = /^(?:sms|whatsapp|instagram|email):(.+)$/.exec(id);
+  return channel ? channel[1] : id;
+}
+
 // Names come from messages: customers by their id, staff as "staff:<id>" (the ids may overlap).
 export function learnName(names, m) {
   if (!m.senderName) return;
@@ -171,7 +183,7 @@ export class ConversationList {
   // Draws a row into its element (made once, so a click or the focus on it survives live updates).
   draw(row) {
     const c = row.conv;
-    const name = this.names.get(c.customerId) ?? c.customerId ?? 'Unknown customer';
+    const name = customerLabel(this.names, c.customerId);
     const p = row.preview;
     const preview = p ? `${p.senderType === 'customer' ? '' : p.senderType === 'ai' ? 'AI: ' : 'You: '}${p.content}` : c.subject ?? '';
     const unread = row.unread > 0 && c.id !== this.openId;

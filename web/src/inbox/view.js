@@ -2,7 +2,7 @@
 // the thread, typing, the composer, and the receipts staff send while reading.
 import { Composer } from '../shared/composer.js';
 import { Thread, TypingIndicator } from '../shared/thread.js';
-import { learnName } from './list.js';
+import { customerLabel, learnName } from './list.js';
 
 const reasons = {
   low_confidence: 'the AI was not confident enough to answer',
@@ -124,7 +124,7 @@ export class ConversationView {
 
   render() {
     const c = this.conv;
-    const name = this.names.get(c.customerId) ?? c.customerId ?? 'Unknown customer';
+    const name = customerLabel(this.names, c.customerId);
     this.$('conv-name').textContent = name;
     const staffName = (id) => (id === this.me ? 'you' : this.names.get(`staff:${id}`) ?? id);
     const assignee = c.assignedStaffId ? staffName(c.assignedStaffId) : 'nobody';

@@ -2,6 +2,7 @@
 //   <script src="https://YOUR-RINGCAST/widget.js" async></script>
 // Options (attributes of that script tag):
 //   data-token="JWT"    a customer token from your app (otherwise the visitor gets a session of their own)
+//   data-name="Dana"    without a token: the visitor's name, shown to staff
 //   data-open="true"    start with the chat open
 //   data-label="Chat"   the launcher's accessible name
 (() => {
@@ -38,7 +39,8 @@
   frame.className = 'ringcast-frame';
   frame.title = 'Chat with support';
   frame.hidden = true;
-  frame.src = `${origin}/widget?embed=1${token ? `#token=${encodeURIComponent(token)}` : ''}`;
+  const name = script.dataset.name ? `&name=${encodeURIComponent(script.dataset.name)}` : '';
+  frame.src = `${origin}/widget?embed=1${name}${token ? `#token=${encodeURIComponent(token)}` : ''}`;
 
   let open = false;
   const tell = () => frame.contentWindow?.postMessage({ source: 'ringcast-embed', open }, origin);

@@ -23,11 +23,12 @@ export function forgetSession() {
 
 // POST /api/v1/widget/sessions (docs/rest.md): the website visitor becomes a customer with a token
 // of their own, 201 {customerId, token, expiresAt}.
-export async function startVisitorSession() {
+// `name`: what the host page knows of the visitor (the embed's data-name), shown to staff.
+export async function startVisitorSession(name) {
   const res = await fetch('/api/v1/widget/sessions', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: '{}',
+    body: JSON.stringify(name ? { name } : {}),
   });
   const body = await res.json().catch(() => ({}));
   const token = body.token ?? body.data?.token;
@@ -47,7 +48,8 @@ export async function currentSession() {
     return session;
   }
   if (kept.token && !expired(kept.token)) return kept;
-  const session = { token: await startVisitorSession(), conversationId: null };
+  const name = new URLSearchParams(location.search).get('name')?.slice(0, 100);
+  const session = { token: await startVisitorSession(name), conversationId: null };
   saveSession(session);
   return session;
 }
