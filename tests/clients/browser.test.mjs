@@ -327,6 +327,7 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     const frame = await frameEl.contentFrame();
     await frame.waitForSelector('#conn[data-state=connected]', { timeout: 10_000 });
     assert.equal(await host.$eval('.ringcast-launcher', (el) => el.getAttribute('aria-expanded')), 'true');
+    assert.equal(await host.$eval('.ringcast-launcher path', (el) => el.getAttribute('d')), 'M6 6l12 12M18 6L6 18');
     await screenshot(host, 'embed');
     assert.deepEqual(host.errors, []);
     await host.browserContext().close();
@@ -356,6 +357,17 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
       join conversations c on c.id = m.conversation_id join customers cu on cu.id = c.customer_id
       where m.content = 'Do you ship to Canada?'`);
     assert.equal(owner, sub, 'the conversation is the visitor\'s');
+    assert.deepEqual(page.errors, []);
+    await page.browserContext().close();
+  });
+
+  test('the dashboard offers the development sign-in to a browser without a token', async () => {
+    const page = await personPage(browser);
+    await page.goto(`${server.url}/dashboard`);
+    await page.waitForSelector('#signin-dev:not([hidden])');
+    await page.click('#signin-dev');
+    await page.waitForFunction(() => !document.querySelector('#app').hidden && Number(document.body.dataset.refreshes) >= 1,
+      { timeout: 10_000 });
     assert.deepEqual(page.errors, []);
     await page.browserContext().close();
   });

@@ -2,7 +2,7 @@
 // queue) and GET /api/v1/metrics/summary (the windowed inbox figures), updates the cards and
 // the uPlot charts.
 import { h } from '../shared/dom.js';
-import { staffToken } from '../shared/token.js';
+import { devLogin, devLoginAvailable, saveStaffToken, staffToken } from '../shared/token.js';
 import { barChart, timeChart } from './charts.js';
 import { histogram, histogramDelta, parsePrometheus, sum } from './prometheus.js';
 import { fetchSummary } from './summary.js';
@@ -114,6 +114,21 @@ function start(token) {
   setInterval(refresh, REFRESH_MS);
 }
 
+async function showSignIn() {
+  $('signin').hidden = false;
+  if (!(await devLoginAvailable())) return;
+  const button = $('signin-dev');
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    try {
+      saveStaffToken(await devLogin());
+      location.reload();
+    } catch (e) {
+      $('signin-error').textContent = e.message;
+    }
+  });
+}
+
 const token = staffToken();
 if (token) start(token);
-else $('signin').hidden = false;
+else showSignIn();

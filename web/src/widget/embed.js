@@ -29,8 +29,10 @@
   launcher.className = 'ringcast-launcher';
   launcher.setAttribute('aria-label', script.dataset.label || 'Chat with us');
   launcher.setAttribute('aria-expanded', 'false');
+  const chatIcon = 'M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z';
+  const closeIcon = 'M6 6l12 12M18 6L6 18';
   launcher.innerHTML = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" ' +
-    'stroke-linejoin="round" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>';
+    `stroke-linejoin="round" aria-hidden="true"><path d="${chatIcon}"/></svg>`;
   const badge = document.createElement('span');
   badge.className = 'ringcast-badge';
   badge.hidden = true;
@@ -48,6 +50,7 @@
     open = next;
     frame.hidden = !open;
     launcher.setAttribute('aria-expanded', String(open));
+    launcher.querySelector('path').setAttribute('d', open ? closeIcon : chatIcon);
     if (open) badge.hidden = true;
     tell();
   }
