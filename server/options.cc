@@ -390,8 +390,9 @@ const std::vector<option_spec>& specs() {
                    "inbox: Mailgun webhook signing key; checks the signature, turns on /webhooks/email",
                    &C::mailgun_signing_key),
       channel_text("public-url", "RINGCAST_PUBLIC_URL",
-                   "inbox: scheme and host the providers call, e.g. https://support.example.com (Twilio signs the "
-                   "full URL; default http:// and the request's Host)",
+                   "inbox: the scheme and host clients and providers reach this broker at, e.g. "
+                   "https://support.example.com (Twilio signs the full URL; /api/v1/realtime/subscribe hands it "
+                   "out; default http:// and the request's Host)",
                    &C::public_url),
       {"webhook-max-body-bytes", "RINGCAST_WEBHOOK_MAX_BODY_BYTES", "BYTES",
        "inbox: longest webhook body; longer ones get 413 (default 1048576)",

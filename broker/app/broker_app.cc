@@ -59,6 +59,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_), true);
     if (cfg_.ai) ai_ = std::make_unique<ai::ai_shard>(shard, *inbox_, *cfg_.ai, *stats_);
     webhooks_ = std::make_unique<channels::webhook_router>(shard, cfg_.channels, *inbox_, *stats_);
+    cfg_.rest.public_url = cfg_.channels.public_url;
     rest_ = std::make_unique<rest::rest_api>(shard, *inbox_, cfg_.inbox, cfg_.rest, cfg_.ai.get(), cfg_.wiring->inbox,
                                              *stats_, cfg_.eio.cors_enabled ? &cfg_.eio.cors : nullptr);
   } else {

@@ -30,6 +30,9 @@ struct rest_config {
   // Issues the widget's customer tokens: needs the HS256 secret (with a public key only, the
   // server cannot sign and the route answers 501).
   inbox::jwt_config jwt;
+  // The scheme and host clients reach this broker at (--public-url), for the Socket.IO URL that
+  // /realtime/subscribe hands out; empty: http:// and the request's Host.
+  std::string public_url;
 };
 
 // Everything a route handler may use; one per shard.

@@ -72,7 +72,9 @@ void realtime_subscribe(rest_context& ctx, rest_request& r) {
     return r.out->error(400, "bad_request",
                         "takes {conversationId?, includePresence?, includeTyping?, includeReadReceipts?} (booleans)");
   const inbox::identity who = *r.who;
-  auto answer = [who, presence, typing, receipts, host = r.host, out = r.out](
+  std::string base = ctx.cfg.public_url.empty() ? "http://" + r.host : ctx.cfg.public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  auto answer = [who, presence, typing, receipts, base = std::move(base), out = r.out](
                     const persistence::inbox_conversation* c) {
     boost::json::array channels;
     if (c) {
@@ -93,7 +95,7 @@ void realtime_subscribe(rest_context& ctx, rest_request& r) {
           {"name", std::string(inbox::staff_feed_room)},
           {"type", "staff"},
           {"events", boost::json::array{"conversation:new", "conversation:updated", "message:new", "presence", "escalation"}}});
-    boost::json::object connection{{"url", "http://" + host},
+    boost::json::object connection{{"url", base},
                                    {"path", "/socket.io/"},
                                    {"namespace", "/"},
                                    {"transports", boost::json::array{"websocket", "polling"}},

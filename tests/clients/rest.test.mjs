@@ -374,12 +374,13 @@ describe(`REST API against ${serverKind}`, { skip }, () => {
     assert.equal(r.headers.get('access-control-allow-origin'), '*');
   });
 
-  test('a server with only a public key answers widget sessions 501 and still verifies tokens', async () => {
+  test('a server with only a public key answers widget sessions 501 and still verifies tokens; --public-url is the URL realtime/subscribe hands out', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ringcast-rest-'));
     const file = path.join(dir, 'public.pem');
     writeFileSync(file, publicKey.export({ type: 'spki', format: 'pem' }));
-    const other = await startServer('inbox', ['--ai-backend', 'off', '--jwt-public-key', file, '--database-url', db.url]);
+    const other = await startServer('inbox', ['--ai-backend', 'off', '--jwt-public-key', file, '--database-url', db.url,
+      '--public-url', 'https://support.example.com/']);
     try {
       const r = await restClient(other)('POST', '/widget/sessions');
       assert.equal(r.status, 501);
@@ -388,6 +389,9 @@ describe(`REST API against ${serverKind}`, { skip }, () => {
       // Each shard connects to the database after it listens: wait for it (503 until then).
       await until('the other server reaching its database', async () => (await restClient(other)('GET', '/unread', { token: staff })).status === 200);
       assert.equal((await restClient(other)('GET', '/unread', { token: signJwt({ sub: 'a', role: 'staff' }, { secret: SECRET }) })).status, 401);
+      const where = await restClient(other)('POST', '/realtime/subscribe', { token: staff, body: {} });
+      assert.equal(where.status, 200, where.text);
+      assert.equal(where.json.data.connection.url, 'https://support.example.com', 'the public URL, without its trailing slash');
     } finally {
       await stopServer(other);
       rmSync(dir, { recursive: true, force: true });
