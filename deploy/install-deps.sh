@@ -11,6 +11,7 @@ packages=(
   postgresql postgresql-client
   python3-socketio python3-websocket python3-requests
   procps iproute2
+  chromium
 )
 # Node.js (for the socket.io-client test clients): any node with npm will do; Debian's otherwise.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

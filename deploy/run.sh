@@ -2,7 +2,9 @@
 # Installs dependencies, builds the Release binary, starts a local PostgreSQL under var/ (unless
 # DATABASE_URL is set), makes a development token secret under var/ (unless RINGCAST_JWT_SECRET is
 # set), loads the sample AI knowledge base deploy/knowledge.json (unless RINGCAST_AI_KNOWLEDGE is
-# set), and runs the inbox in the foreground with any extra flags given (they win over these).
+# set), turns on the pages' development sign-in (--dev-login: a staff token for any loopback
+# client; RINGCAST_DEV_LOGIN=off leaves it off), and runs the inbox in the foreground with any extra
+# flags given (they win over these).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -30,4 +32,9 @@ if [ -z "${RINGCAST_AI_KNOWLEDGE:-}" ]; then
   export RINGCAST_AI_KNOWLEDGE
   echo "run.sh: the AI answers from the sample knowledge base deploy/knowledge.json (set RINGCAST_AI_KNOWLEDGE for your own)"
 fi
-exec build/release/server/ringcast --profile inbox "$@"
+dev_login=(--dev-login)
+if [ "${RINGCAST_DEV_LOGIN:-}" = off ]; then dev_login=(); fi
+unset RINGCAST_DEV_LOGIN
+echo "run.sh: the staff inbox is at http://127.0.0.1:3000/ (or your --port), the customer chat at /widget," \
+  "the dashboard at /dashboard (docs/web.md)"
+exec build/release/server/ringcast --profile inbox "${dev_login[@]}" "$@"

@@ -11,21 +11,30 @@ namespace {
 #define RINGCAST_EPOCH_US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 
 // The conversation object, from `c` (conversations), `cu` (customers) and the staff sub `staff`.
-#define RINGCAST_CONVERSATION_COLUMNS(staff)                                                         \
-  "c.id, cu.external_id, c.channel, c.status, c.priority, " staff ", c.requires_human, c.last_seq, " \
-  RINGCAST_EPOCH_US("c.last_message_at") ", " RINGCAST_EPOCH_US("c.created_at") ", c.subject, c.escalation_reason"
-constexpr int conversation_columns = 12;
+// A website customer's id is their JWT sub; a channel customer's is "<channel>:<external id>"
+// (sms:+15550100), so it can never equal a website sub of the same text by accident.
+#define RINGCAST_CONVERSATION_COLUMNS(staff)                                                                   \
+  "c.id, CASE WHEN cu.channel = 'website' THEN cu.external_id ELSE cu.channel || ':' || cu.external_id END, " \
+  "c.channel, c.status, c.priority, " staff ", c.requires_human, c.last_seq, "                                 \
+  RINGCAST_EPOCH_US("c.last_message_at") ", " RINGCAST_EPOCH_US("c.created_at")                                \
+  ", c.subject, c.escalation_reason, cu.channel"
+constexpr int conversation_columns = 13;
 
 // DO UPDATE so the row comes back even when another broker created the customer a moment ago; the
 // name follows the newest token that carries one.
 constexpr const char* create_sql =
     "WITH customer AS ("
-    " INSERT INTO customers AS cu (channel, external_id, name) VALUES ('website', $1::text, $2::text)"
+    " INSERT INTO customers AS cu (channel, external_id, name, email, phone)"
+    " VALUES ($5::text, CASE WHEN $5::text = 'email' THEN lower($1::text) ELSE $1::text END, $2::text, $6::text,"
+    "         $7::text)"
     " ON CONFLICT (channel, external_id) DO UPDATE"
-    " SET name = coalesce(EXCLUDED.name, cu.name),"
-    "     updated_at = CASE WHEN EXCLUDED.name IS DISTINCT FROM cu.name AND EXCLUDED.name IS NOT NULL"
+    " SET name = coalesce(EXCLUDED.name, cu.name), email = coalesce(EXCLUDED.email, cu.email),"
+    "     phone = coalesce(EXCLUDED.phone, cu.phone),"
+    "     updated_at = CASE WHEN (EXCLUDED.name IS NOT NULL AND EXCLUDED.name IS DISTINCT FROM cu.name)"
+    "                         OR (EXCLUDED.email IS NOT NULL AND EXCLUDED.email IS DISTINCT FROM cu.email)"
+    "                         OR (EXCLUDED.phone IS NOT NULL AND EXCLUDED.phone IS DISTINCT FROM cu.phone)"
     "                  THEN now() ELSE cu.updated_at END"
-    " RETURNING id, external_id),"
+    " RETURNING id, external_id, channel),"
     " created AS ("
     " INSERT INTO conversations (customer_id, channel, subject) SELECT id, $3::text, $4::text FROM customer"
     " RETURNING *)"
@@ -35,6 +44,15 @@ constexpr const char* get_sql =
     "SELECT " RINGCAST_CONVERSATION_COLUMNS("s.external_id")
     " FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id"
     " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id WHERE c.id = $1::uuid";
+
+// The customer row, created on first sight: one row, its id.
+constexpr const char* ensure_customer_sql =
+    "INSERT INTO customers AS cu (channel, external_id, name, email, phone)"
+    " VALUES ($1::text, CASE WHEN $1::text = 'email' THEN lower($2::text) ELSE $2::text END, $3::text, $4::text,"
+    "         $5::text)"
+    " ON CONFLICT (channel, external_id) DO UPDATE SET name = coalesce(EXCLUDED.name, cu.name),"
+    "   email = coalesce(EXCLUDED.email, cu.email), phone = coalesce(EXCLUDED.phone, cu.phone)"
+    " RETURNING id";
 
 // $4: whether the assignment changes; $5: the new staff sub, NULL to unassign. A staff user seen
 // for the first time is created; rows this statement inserts are invisible to its own joins, so
@@ -58,7 +76,8 @@ constexpr const char* update_sql =
     " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id";
 
 // $1 viewer type, $2 viewer sub, $3 status or NULL, $4 assigned to me, $5 rows (limit + 1, to know
-// whether a next page exists), $6..$8 the cursor or NULLs. The unread count walks the
+// whether a next page exists), $6..$8 the cursor or NULLs, $9 'any' / 'none' (assigned to someone,
+// to nobody) or NULL, $10 the channel or NULL, $11 requires_human or NULL. The unread count walks the
 // (conversation_id, seq) index from the read mark; the viewer's own messages are not unread.
 // The cursor compares in timestamp space so the (priority, activity_at DESC, id) indexes apply;
 // bigint microseconds times a 1 us interval is exact below 2^53 us (year 2255).
@@ -77,6 +96,9 @@ constexpr const char* list_sql =
     " AND ($3::text IS NULL OR c.status = $3::text)"
     " AND (NOT $4::boolean OR ($1::text = 'staff' AND c.assigned_staff_id ="
     "   (SELECT id FROM staff_users WHERE external_id = $2::text)))"
+    " AND ($9::text IS NULL OR ($9::text = 'none') = (c.assigned_staff_id IS NULL))"
+    " AND ($10::text IS NULL OR c.channel = $10::text)"
+    " AND ($11::boolean IS NULL OR c.requires_human = $11::boolean)"
     " AND ($6::smallint IS NULL OR c.priority > $6::smallint OR (c.priority = $6::smallint AND"
     "   (c.activity_at < 'epoch'::timestamptz + $7::bigint * interval '1 microsecond' OR"
     "    (c.activity_at = 'epoch'::timestamptz + $7::bigint * interval '1 microsecond' AND c.id > $8::uuid))))"
@@ -164,7 +186,7 @@ bool parse_conversation_row(const PGresult* res, int i, inbox_conversation& c) {
          fields::get(res, i, 5, c.assigned_staff_id) && fields::get(res, i, 6, c.requires_human) &&
          fields::get(res, i, 7, c.last_seq) && fields::get(res, i, 8, c.last_message_at_us) &&
          fields::get(res, i, 9, c.created_at_us) && fields::get(res, i, 10, c.subject) &&
-         fields::get(res, i, 11, c.escalation_reason);
+         fields::get(res, i, 11, c.escalation_reason) && fields::get(res, i, 12, c.customer_channel);
 }
 
 std::optional<std::string> opt(std::optional<int> v) {
@@ -184,7 +206,18 @@ bool is_channel(std::string_view s) noexcept {
 
 query create_conversation(std::string_view customer_sub, const std::optional<std::string>& customer_name,
                           std::string_view channel, const std::optional<std::string>& subject) {
-  return {create_sql, {{std::string(customer_sub), customer_name, std::string(channel), subject}}};
+  return open_conversation(customer_key{"website", std::string(customer_sub)}, {customer_name, {}, {}}, channel, subject);
+}
+
+query open_conversation(const customer_key& customer, const customer_details& details, std::string_view channel,
+                        const std::optional<std::string>& subject) {
+  return {create_sql,
+          {{customer.external_id, details.name, std::string(channel), subject, customer.channel, details.email,
+            details.phone}}};
+}
+
+query ensure_customer(const customer_key& customer, const customer_details& details) {
+  return {ensure_customer_sql, {{customer.channel, customer.external_id, details.name, details.email, details.phone}}};
 }
 
 query get_conversation(std::string_view conversation_id) {
@@ -271,6 +304,12 @@ query list_conversations(reader_type viewer, std::string_view viewer_sub, const 
   } else {
     q.params.values.insert(q.params.values.end(), 3, std::nullopt);
   }
+  std::optional<std::string> assigned;
+  if (filter.assigned) assigned = *filter.assigned ? "any" : "none";
+  q.params.values.push_back(std::move(assigned));
+  q.params.values.push_back(filter.channel);
+  q.params.values.push_back(filter.requires_human ? std::optional<std::string>(*filter.requires_human ? "t" : "f")
+                                                  : std::nullopt);
   return q;
 }
 

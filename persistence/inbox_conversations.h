@@ -29,7 +29,9 @@ bool is_channel(std::string_view s) noexcept;
 // The conversation object of the event API.
 struct inbox_conversation {
   std::string id;
-  std::optional<std::string> customer_id;  // the customer's external id (JWT sub); none for bench rooms
+  // A website customer's external id (their JWT sub), "<channel>:<external id>" for the others;
+  // none for bench rooms.
+  std::optional<std::string> customer_id;
   std::string channel;
   std::string status;
   int priority = 3;
@@ -41,6 +43,8 @@ struct inbox_conversation {
   std::optional<std::string> subject;
   // Why the AI handed it to a human (low_confidence, complaint, customer_request, ai_timeout, ...).
   std::optional<std::string> escalation_reason;
+  // The customer's channel: only a "website" customer is the customer of a token whose sub matches.
+  std::optional<std::string> customer_channel;
   // Lists only (conversation_page): messages from others above the viewer's read mark.
   std::int64_t unread = 0;
 };
@@ -49,6 +53,22 @@ struct inbox_conversation {
 // `customer_name`; a later non-null name replaces the stored one). One row: the new conversation.
 query create_conversation(std::string_view customer_sub, const std::optional<std::string>& customer_name,
                           std::string_view channel, const std::optional<std::string>& subject);
+
+// A customers row: (website, JWT sub), (whatsapp|sms, E.164 phone), (instagram, IGSID),
+// (email, lower(address)): the statements apply PostgreSQL's lower() to an email key themselves.
+struct customer_key {
+  std::string channel;
+  std::string external_id;
+};
+// Filled in (never cleared) on the row when given.
+struct customer_details {
+  std::optional<std::string> name, email, phone;
+};
+// The same as create_conversation for any customer, found or created by `customer`. One row.
+query open_conversation(const customer_key& customer, const customer_details& details, std::string_view channel,
+                        const std::optional<std::string>& subject);
+// Finds or creates the customer: one row, its id.
+query ensure_customer(const customer_key& customer, const customer_details& details);
 
 // The conversation by id: one row, or none when there is no such conversation.
 query get_conversation(std::string_view conversation_id);
@@ -122,6 +142,9 @@ std::optional<conversation_cursor> parse_cursor(std::string_view s);
 struct conversation_filter {
   std::optional<std::string> status;  // a valid status, or every status
   bool assigned_to_me = false;        // staff only: assigned to the viewer (a customer sees none)
+  std::optional<bool> assigned;       // assigned to someone (true) or to nobody (false)
+  std::optional<std::string> channel;  // a valid channel
+  std::optional<bool> requires_human;
   int limit = 50;                     // clamped to 1..max_list_limit
   std::optional<conversation_cursor> after;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // The AI knowledge base (table knowledge_entries): upserted by (language, question) from the file
-// given at start, read whole into the builtin backend. Conventions as in queries.h.
+// given at start, read whole into the builtin backend; edited one entry at a time by the REST API.
+// Conventions as in queries.h.
 #include <libpq-fe.h>
 
 #include <cstdint>
@@ -26,6 +27,14 @@ struct knowledge_row {
 query upsert_knowledge(std::span<const knowledge_row> rows);
 // Every entry, by id.
 query all_knowledge();
+// One entry (the id is the database's): the row as stored. A (language, question) that exists
+// already fails the statement with a unique violation (SQLSTATE 23505).
+query insert_knowledge(const knowledge_row& row);
+// Replaces entry row.id: the row as stored, or none when there is no such entry.
+query update_knowledge(const knowledge_row& row);
+// The deleted row, or none.
+query delete_knowledge(std::int64_t id);
+// The rows of all_knowledge and of the three above.
 std::optional<std::vector<knowledge_row>> parse_knowledge(const PGresult* res);
 
 }  // namespace ringcast::persistence

@@ -107,7 +107,8 @@ answers AS (
 )
 SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy,
        a.conversation_id <> i.conversation_id, CASE WHEN i.later_copy THEN NULL ELSE j.id END, j.priority,
-       cu.external_id, st.external_id, CASE WHEN i.later_copy THEN NULL ELSE o.id END
+       CASE WHEN cu.channel = 'website' THEN cu.external_id END, st.external_id,
+       CASE WHEN i.later_copy THEN NULL ELSE o.id END
 FROM input i JOIN answers a
   ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
 LEFT JOIN jobs j ON j.message_id = a.id AND NOT a.duplicate

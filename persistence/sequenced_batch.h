@@ -69,7 +69,8 @@ struct persist_answer {
   // conversation: whatsapp, sms, instagram or email), or 0.
   std::int64_t delivery = 0;
   // The conversation's people when the batch committed (JWT subs), for the unread push: its
-  // customer, and its assigned staff user (none when unassigned).
+  // customer (its JWT sub; none unless a website customer, whom a token names), and its assigned
+  // staff user (none when unassigned).
   std::optional<std::string> customer;
   std::optional<std::string> assigned_staff;
 };

@@ -149,14 +149,15 @@ void append_cors_headers(const cors_policy& policy, std::string_view origin, std
 }
 
 void write_preflight_response(std::string& out, const cors_policy& policy, std::string_view origin,
-                              std::string_view requested_headers, bool keep_alive) noexcept {
+                              std::string_view requested_headers, bool keep_alive,
+                              std::string_view methods) noexcept {
   const cors_fields r = decide_cors(policy, origin);
   std::array<http_header_field, 8> fields;
   std::size_t n = 0;
   for (std::size_t i = 0; i < r.count; ++i) fields[n++] = r.fields[i];
   char age[24];
   if (r.allowed) {
-    fields[n++] = {"Access-Control-Allow-Methods", "GET, POST"};
+    fields[n++] = {"Access-Control-Allow-Methods", methods};
     const std::string_view requested = trim_ows(requested_headers);
     if (is_token_list(requested)) {
       fields[n++] = {"Access-Control-Allow-Headers", requested};

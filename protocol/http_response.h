@@ -49,9 +49,10 @@ struct cors_policy {
 void append_cors_headers(const cors_policy& policy, std::string_view origin, std::vector<http_header_field>& out);
 
 // The 204 answer to a CORS preflight (OPTIONS): the fields above and, for an allowed origin,
-// Allow-Methods: GET, POST, Max-Age when configured, and Allow-Headers echoing
+// Allow-Methods: `methods`, Max-Age when configured, and Allow-Headers echoing
 // `requested_headers` (Access-Control-Request-Headers) when it is a valid token list.
 void write_preflight_response(std::string& out, const cors_policy& policy, std::string_view origin,
-                              std::string_view requested_headers, bool keep_alive) noexcept;
+                              std::string_view requested_headers, bool keep_alive,
+                              std::string_view methods = "GET, POST") noexcept;
 
 }  // namespace ringcast::protocol

@@ -6,6 +6,7 @@
 #include "broker/ai/backends/builtin_backend.h"
 #include "broker/ai/backends/knowledge.h"
 #include "broker/ai/backends/openai_backend.h"
+#include "broker/ai/knowledge_rows.h"
 #include "persistence/ai_jobs.h"
 #include "persistence/knowledge_base.h"
 #include "persistence/pg_connection.h"
@@ -28,33 +29,15 @@ std::vector<ai::knowledge_entry> load_knowledge(const std::string& file, PGconn*
     auto loaded = ai::load_knowledge_file(file);
     if (!loaded.ok()) throw std::runtime_error("--ai-knowledge " + file + ": " + loaded.error);
     std::vector<persistence::knowledge_row> rows;
-    for (auto& e : loaded.entries) {
-      persistence::knowledge_row r;
-      r.question = std::move(e.question);
-      r.answer = std::move(e.answer);
-      if (!e.intent.empty()) r.intent = std::move(e.intent);
-      r.keywords = std::move(e.keywords);
-      r.language = std::move(e.language);
-      rows.push_back(std::move(r));
-    }
+    for (auto& e : loaded.entries) rows.push_back(broker::ai::to_row(std::move(e)));
     run(db, persistence::upsert_knowledge(rows), "storing the knowledge base");
   }
   auto res = run(db, persistence::all_knowledge(), "reading the knowledge base");
   auto rows = persistence::parse_knowledge(res.get());
   if (!rows) throw std::runtime_error("reading the knowledge base: unexpected result");
-  std::vector<ai::knowledge_entry> entries;
-  for (auto& r : *rows) {
-    ai::knowledge_entry e;
-    e.id = r.id;
-    e.question = std::move(r.question);
-    e.answer = std::move(r.answer);
-    e.intent = r.intent.value_or("");
-    e.language = std::move(r.language);
-    e.keywords = std::move(r.keywords);
-    if (auto why = ai::check_entry(e); !why.empty())
-      throw std::runtime_error("knowledge entry " + std::to_string(e.id) + " in the database: " + why);
-    entries.push_back(std::move(e));
-  }
+  std::string error;
+  auto entries = broker::ai::to_entries(std::move(*rows), error);
+  if (!error.empty()) throw std::runtime_error(error);
   return entries;
 }
 
@@ -87,6 +70,7 @@ std::shared_ptr<broker::ai::ai_service> make_ai_service(const broker::ai::ai_set
                settings.backend.c_str(), builtin->entry_count(), settings.concurrency,
                static_cast<long long>(settings.deadline.count()));
   auto service = std::make_shared<broker::ai::ai_service>(settings, std::move(backend), std::move(history));
+  service->set_knowledge_base(builtin);
   // Jobs a crash left open: cancelled when a human has the conversation now, else resumed by
   // their owner shards (past their deadline: the fallback at once).
   run(db, persistence::cancel_moot_ai_jobs(), "cancelling AI jobs a human took over");

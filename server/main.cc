@@ -51,10 +51,18 @@ int main(int argc, char** argv) {
     if (opts->profile == "inbox") {
       // Throws with the reason when the token keys are missing or unusable.
       opts->app.inbox.verifier = std::make_shared<const broker::inbox::token_verifier>(opts->jwt);
+      // The REST API's widget sessions issue customer tokens with the same key (HS256 only).
+      opts->app.rest.jwt = opts->jwt;
       if (opts->app.database_url.empty())
         throw std::runtime_error("the inbox stores every message: set --database-url (or DATABASE_URL)");
       reactor::log(log_level::info, "client tokens: %.*s", int(opts->app.inbox.verifier->algorithm().size()),
                    opts->app.inbox.verifier->algorithm().data());
+      if (opts->dev_login) {
+        if (opts->jwt.secret.empty()) throw std::runtime_error("--dev-login signs tokens with --jwt-secret: set it");
+        opts->app.dev_login = std::make_shared<const broker::inbox::jwt_config>(opts->jwt);
+        reactor::log(log_level::warn, "--dev-login: POST /dev/token gives loopback clients a staff token "
+                                      "(development only)");
+      }
     }
     if (!opts->app.database_url.empty()) {
       // Blocking is fine here: no shard runs yet.

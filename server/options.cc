@@ -103,6 +103,13 @@ const std::vector<option_spec>& specs() {
          o.jwt.audience = v;
          return true;
        }},
+      {"dev-login", "RINGCAST_DEV_LOGIN", "",
+       "development only: POST /dev/token gives any loopback client a staff token, so the inbox page offers "
+       "\"sign in as staff\" (needs --jwt-secret; deploy/run.sh turns it on)",
+       [](options& o, std::string_view) {
+         o.dev_login = true;
+         return true;
+       }},
       {"ai-backend", "RINGCAST_AI_BACKEND", "NAME",
        "inbox: who answers customers: builtin (default; the knowledge base, no network), openai (an "
        "OpenAI-compatible endpoint, --ai-url) or off",
@@ -174,6 +181,24 @@ const std::vector<option_spec>& specs() {
       {"ai-max-queue", "RINGCAST_AI_MAX_QUEUE", "N",
        "inbox: AI jobs waiting for a worker; past it a message gets the fallback at its deadline (default 100000)",
        [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.ai.max_queue, 1, 10'000'000); }},
+      {"rest-max-body", "RINGCAST_REST_MAX_BODY", "BYTES",
+       "inbox: largest REST API (/api/v1) request body; larger ones get 413 (default 262144, at most --max-payload)",
+       [](options& o, std::string_view v) {
+         return parse_number<std::size_t>(v, o.app.rest.max_body_bytes, 1, std::size_t{1} << 30);
+       }},
+      {"widget-sessions-per-minute", "RINGCAST_WIDGET_SESSIONS_PER_MINUTE", "N",
+       "inbox: POST /api/v1/widget/sessions per client address and minute, counted on each shard (default 10)",
+       [](options& o, std::string_view v) {
+         return parse_number<unsigned>(v, o.app.rest.widget_sessions_per_minute, 1, 1'000'000);
+       }},
+      {"widget-token-ttl", "RINGCAST_WIDGET_TOKEN_TTL", "SECONDS",
+       "inbox: lifetime of the customer tokens POST /api/v1/widget/sessions issues (default 86400)",
+       [](options& o, std::string_view v) {
+         std::int64_t s = 0;
+         if (!parse_number<std::int64_t>(v, s, 60, 366LL * 86400)) return false;
+         o.app.rest.widget_token_ttl = std::chrono::seconds(s);
+         return true;
+       }},
       {"log-level", "RINGCAST_LOG_LEVEL", "LEVEL", "debug, info (default), warn, error or off",
        [](options& o, std::string_view v) {
          auto level = reactor::parse_log_level(v);
@@ -343,8 +368,9 @@ const std::vector<option_spec>& specs() {
                    "inbox: Mailgun webhook signing key; checks the signature, turns on /webhooks/email",
                    &C::mailgun_signing_key),
       channel_text("public-url", "RINGCAST_PUBLIC_URL",
-                   "inbox: scheme and host the providers call, e.g. https://support.example.com (Twilio signs the "
-                   "full URL; default http:// and the request's Host)",
+                   "inbox: the scheme and host clients and providers reach this broker at, e.g. "
+                   "https://support.example.com (Twilio signs the full URL; /api/v1/realtime/subscribe hands it "
+                   "out; default http:// and the request's Host)",
                    &C::public_url),
       {"webhook-max-body-bytes", "RINGCAST_WEBHOOK_MAX_BODY_BYTES", "BYTES",
        "inbox: longest webhook body; longer ones get 413 (default 1048576)",

@@ -17,6 +17,7 @@ struct options {
   reactor::server_config net;
   broker::app_config app;
   bool help = false;
+  bool dev_login = false;         // POST /dev/token hands out staff tokens (development only)
   reactor::log_level log_level = reactor::log_level::info;
   broker::inbox::jwt_config jwt;  // the inbox profile's token verification (made at start)
   broker::ai::ai_settings ai;     // the inbox's AI auto-responder (made at start)

@@ -17,9 +17,20 @@ void ai_service::start(post_fn post) {
   post_ = std::move(post);
   workers_ = std::make_unique<ai_workers>(*backend_, queue_, settings_.retry, settings_.concurrency, figures_,
                                           history_.get());
+  if (knowledge_) refresher_ = std::make_unique<knowledge_refresher>(*knowledge_, post_);
 }
 
-void ai_service::stop() { workers_.reset(); }
+void ai_service::stop() {
+  refresher_.reset();
+  workers_.reset();
+}
+
+bool ai_service::refresh_knowledge(std::vector<ringcast::ai::knowledge_entry> entries, unsigned reply_shard,
+                                   knowledge_refresher::done_fn done) {
+  if (!refresher_) return false;
+  refresher_->refresh(std::move(entries), reply_shard, std::move(done));
+  return true;
+}
 
 void ai_service::set_open_jobs(std::vector<persistence::open_ai_job> jobs) {
   std::lock_guard g(open_lock_);

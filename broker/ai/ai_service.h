@@ -12,8 +12,10 @@
 #include "broker/ai/ai_settings.h"
 #include "broker/ai/ai_workers.h"
 #include "broker/ai/backends/backend.h"
+#include "broker/ai/backends/builtin_backend.h"
 #include "broker/ai/history_loader.h"
 #include "broker/ai/job_queue.h"
+#include "broker/ai/knowledge_refresher.h"
 #include "persistence/ai_jobs.h"
 #include "reactor/mailbox.h"
 
@@ -44,6 +46,19 @@ class ai_service {
   void set_open_jobs(std::vector<persistence::open_ai_job> jobs);
   std::vector<persistence::open_ai_job> take_open_jobs(unsigned shard, unsigned shards);
 
+  // The builtin backend's knowledge base (the answers of the builtin backend, the prompts' best
+  // match with openai), which the REST API refreshes after each change. Set before the shards
+  // start and not changed after, so any shard may read it; builtin_backend::replace() is
+  // thread-safe, and calls being generated finish on the snapshot they took.
+  void set_knowledge_base(std::shared_ptr<ringcast::ai::builtin_backend> kb) { knowledge_ = std::move(kb); }
+  ringcast::ai::builtin_backend* knowledge_base() const noexcept { return knowledge_.get(); }
+  // Replaces the knowledge base's index on the refresher thread, in the order of the calls;
+  // `done` runs on `reply_shard` with replace()'s error. False (and `done` dropped) when there is
+  // no knowledge base or the service is not running.
+  bool refresh_knowledge(std::vector<ringcast::ai::knowledge_entry> entries, unsigned reply_shard,
+                         knowledge_refresher::done_fn done);
+  bool refreshes_knowledge() const noexcept { return refresher_ != nullptr; }
+
   const worker_figures& figures() const noexcept { return figures_; }
   // Conversations resolved in the past hour, and those of them with no staff message (shard 0
   // reads them every 5 s).
@@ -55,11 +70,13 @@ class ai_service {
  private:
   ai_settings settings_;
   std::shared_ptr<ringcast::ai::backend> backend_;
+  std::shared_ptr<ringcast::ai::builtin_backend> knowledge_;
   std::unique_ptr<history_loader> history_;
   job_queue queue_;
   worker_figures figures_;
   post_fn post_;
   std::unique_ptr<ai_workers> workers_;
+  std::unique_ptr<knowledge_refresher> refresher_;  // while started, with a knowledge base
   std::mutex open_lock_;
   std::vector<persistence::open_ai_job> open_;
 };

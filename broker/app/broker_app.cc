@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "broker/app/dev_login.h"
 #include "broker/app/profiles.h"
 #include "broker/inbox/inbox_namespace.h"
 #include "broker/http/ws_connection.h"
@@ -58,6 +59,9 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
     sio_.add_namespace("/", inbox::make_inbox_namespace(cfg_.inbox, *inbox_), true);
     if (cfg_.ai) ai_ = std::make_unique<ai::ai_shard>(shard, *inbox_, *cfg_.ai, *stats_);
     webhooks_ = std::make_unique<channels::webhook_router>(shard, cfg_.channels, *inbox_, *stats_);
+    cfg_.rest.public_url = cfg_.channels.public_url;
+    rest_ = std::make_unique<rest::rest_api>(shard, *inbox_, cfg_.inbox, cfg_.rest, cfg_.ai.get(), cfg_.wiring->inbox,
+                                             *stats_, cfg_.eio.cors_enabled ? &cfg_.eio.cors : nullptr);
     if (cfg_.delivery) {
       delivery_ = std::make_unique<delivery::delivery_shard>(shard, *inbox_, *cfg_.delivery);
       delivery::add_status_routes(*webhooks_, *delivery_);
@@ -73,6 +77,7 @@ broker_app::~broker_app() {
   shard_.timers().cancel(drain_timer_);
   // The inbox handler uses inbox_, which goes before the sessions the engine still ends.
   sio_.remove_namespaces();
+  rest_.reset();
   // The webhook routes call delivery_ (status callbacks): routes first.
   webhooks_.reset();
   delivery_.reset();
@@ -98,12 +103,15 @@ http_outcome broker_app::handle(http_connection& hc, const protocol::http_reques
   if (under(req.path, "/socket.io/")) return sio_engine_.handle(hc, req, rest);
   if (webhooks_ && under(req.path, "/webhooks/")) return webhooks_->handle(hc, req);
   if (echo_engine_ && under(req.path, "/engine.io/")) return echo_engine_->handle(hc, req, rest);
+  if (rest_ && under(req.path, "/api/v1/")) return rest_->handle(hc, req);
   if (echo_engine_ && req.path == "/ws-echo" && req.upgrade_websocket) {
     accept_websocket(hc.conn(), req, make_ws_echo(), ws_settings{cfg_.eio.max_payload, cfg_.eio.ws_deflate, stats_}, rest);
     return http_outcome::taken_over;
   }
   std::string out;
-  if (req.path == "/metrics") {
+  if (cfg_.dev_login && req.path == dev_token_path) {
+    answer_dev_token(*cfg_.dev_login, req, hc.conn().fd(), out);
+  } else if (req.path == "/metrics") {
     protocol::http_header_field type{"Content-Type", "text/plain; version=0.0.4"};
     protocol::write_response(out, 200, std::span(&type, 1), cfg_.metrics->render(), req.keep_alive);
   } else if (req.path == "/readyz") {

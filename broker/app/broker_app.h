@@ -16,6 +16,7 @@
 #include "broker/engineio/eio_server.h"
 #include "broker/http/http_connection.h"
 #include "broker/inbox/inbox_namespace.h"
+#include "broker/rest/rest_api.h"
 #include "broker/socketio/sio_server.h"
 #include "persistence/batch_writer.h"
 #include "persistence/pg_connection.h"
@@ -53,12 +54,15 @@ struct app_config {
   inbox::inbox_config inbox;
   // The channel providers' secrets: the webhooks under /webhooks/ (inbox profile).
   channels::channel_config channels;
+  rest::rest_config rest;  // the inbox's REST API
   // The inbox's AI auto-responder (null: off). Started and stopped by whoever starts the shards.
   std::shared_ptr<ai::ai_service> ai;
   // Outbound delivery to channel customers (null: off). Started and stopped like the AI.
   std::shared_ptr<delivery::delivery_service> delivery;
   // On stop, how long a shard keeps running to commit the writes it accepted.
   std::chrono::milliseconds db_drain_timeout{5000};
+  // --dev-login: the key POST /dev/token signs staff tokens with (null: off, the route is a 404).
+  std::shared_ptr<const inbox::jwt_config> dev_login;
 };
 
 class broker_app final : public reactor::shard_app, public http_service {
@@ -97,6 +101,7 @@ class broker_app final : public reactor::shard_app, public http_service {
   std::unique_ptr<ai::ai_shard> ai_;
   std::unique_ptr<channels::webhook_router> webhooks_;  // inbox profile
   std::unique_ptr<delivery::delivery_shard> delivery_;
+  std::unique_ptr<rest::rest_api> rest_;  // inbox profile
   bool ever_connected_ = false;
   reactor::timer_id drain_timer_{};
   bool drain_expired_ = false;

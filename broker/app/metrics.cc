@@ -183,6 +183,8 @@ std::string metrics_registry::render() const {
   auto number = [](std::size_t base) { return [base](std::size_t i) { return std::to_string(base + i); }; };
   labelled("http_errors_total", "HTTP error responses by status.", "status", &broker_stats::http_errors, 400, 600,
            number(0), true);
+  labelled("rest_responses_total", "REST API (/api/v1) answers by status, refusals included.", "status",
+           &broker_stats::rest_responses, 100, 600, number(0), true);
   labelled("websocket_closes_total", "WebSocket close frames sent, by code.", "code", &broker_stats::ws_closes, 0, 16,
            number(1000), true);
   one("inbox_messages_stored_total", "counter", "Inbox messages committed and fanned out (retries excluded).",

@@ -1,11 +1,9 @@
 #include "broker/engineio/eio_server.h"
 
-#include "broker/stats/broker_stats.h"
+#include "broker/http/peer_address.h"
 #include "broker/http/ws_connection.h"
+#include "broker/stats/broker_stats.h"
 #include "protocol/url.h"
-
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 namespace ringcast::broker {
 
@@ -14,22 +12,6 @@ using protocol::eio_server_error;
 namespace {
 
 constexpr std::string_view text_plain = "text/plain; charset=UTF-8";
-
-// The client's IP address as bytes (the port left out: one host is one client), or "" if unknown.
-std::string peer_address(int fd) {
-  sockaddr_storage sa{};
-  socklen_t len = sizeof sa;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return {};
-  if (sa.ss_family == AF_INET) {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(sa).sin_addr;
-    return std::string(reinterpret_cast<const char*>(&in), sizeof in);
-  }
-  if (sa.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(sa).sin6_addr;
-    return std::string(reinterpret_cast<const char*>(&in6), sizeof in6);
-  }
-  return {};
-}
 
 // Carries a WebSocket's messages to the session it belongs to, looked up by sid each time, so a
 // session that ended meanwhile is simply not found.

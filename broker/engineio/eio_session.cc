@@ -77,6 +77,7 @@ void eio_session::close_later(std::string_view reason) {
   outbox_.clear();
   outbox_bytes_ = 0;
   eio_server& server = server_;
+  // Guaranteed: a lost close would leave the session open (one per session, so bounded).
   server.shard().post_guaranteed(server.shard().id(), [&server, sid = sid_, why = std::string(reason)](reactor::shard&) {
     if (eio_session* s = server.find(sid)) s->close(why);
   });

@@ -78,6 +78,8 @@ void http_connection::resume_later() {
   resume_posted_ = true;
   reactor::shard& shard = conn_->owner();
   // Found again by id: by then the connection may be closed, upgraded or handed to another shard.
+  // Guaranteed: a refused resume would leave the pipelined requests unanswered for good (one per
+  // connection at most, so bounded by the connections).
   shard.post_guaranteed(shard.id(), [id = conn_->id()](reactor::shard& sh) {
     reactor::connection* c = sh.find(id);
     if (!c || c->closing()) return;

@@ -334,6 +334,8 @@ void sio_server::start_restore(sio_client& c, const std::string& nsp, boost::jso
   c.restoring.emplace_back(token, nsp);
   const unsigned first = route.front();
   route.erase(route.begin());
+  // The restore's legs are guaranteed: a lost one would leave the client's CONNECT unanswered
+  // (one restore per connecting socket at a time, so bounded by the connections).
   restore_request req{std::move(pid), std::move(offset), nsp, me, token, std::move(route)};
   shard_.post_guaranteed(first, [req = std::move(req), &peers = peers_](reactor::shard& sh) mutable { peers.on(sh).seek(std::move(req)); });
 }

@@ -103,6 +103,8 @@ struct broker_stats {
   // Channel webhook requests by provider and outcome.
   std::array<std::array<counter, std::size_t(webhook_outcome::count)>, std::size_t(webhook_provider::count)>
       webhook_requests{};
+  // The REST API (/api/v1): answers by status, errors included (also in http_errors).
+  std::array<counter, 600> rest_responses{};
 
   // Counts the refusal and tells the operator (rate-limited).
   void hit(limit_kind k) noexcept;

@@ -10,6 +10,7 @@ import { closeClients, isReference, serverKind, startServer, stopServer, test } 
 import {
   IG_TOKEN, TWILIO_SID, TWILIO_TOKEN, WA_PHONE_ID, WA_TOKEN, outboundHelpers, providerFlags, startOutbound, stopOutbound, until,
 } from './outbound_support.mjs';
+import { request, twilioSignature } from './webhook_requests.mjs';
 
 describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the inbox profile is ringcast-only' }, () => {
   const ctx = { statuses: [] };
@@ -100,11 +101,15 @@ describe(`outbound delivery against ${serverKind}`, { skip: isReference && 'the 
   test('the AI\'s reply (builtin backend) in a channel conversation is delivered too', async () => {
     const phone = newPhone();
     const id = await channelConversation('sms', phone);
-    // The customer's socket stands in for the SMS webhook: its sub is the conversation's customer.
-    const customer = await as(phone, 'customer');
-    const sent = await call(customer, 'message:send', { conversationId: id, content: 'Hello, is anyone there?', clientId: 'sms-in-1' });
-    assert.ok(!sent.error, JSON.stringify(sent.error));
-    const status = await statusOf(id, sent.seq + 1, 'sent');
+    // The customer writes in through the signed Twilio webhook (webhooks.md), into this conversation.
+    const params = { AccountSid: TWILIO_SID, From: phone, To: '+15550000000', Body: 'Hello, is anyone there?', MessageSid: `SMin${phone}` };
+    const url = `http://127.0.0.1:${ctx.server.port}/webhooks/twilio`;
+    const res = await request(ctx.server, {
+      path: '/webhooks/twilio', body: new URLSearchParams(params).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(TWILIO_TOKEN, url, params) },
+    });
+    assert.equal(res.status, 200);
+    const status = await statusOf(id, 2, 'sent');
     const [ai] = await ctx.db.query("SELECT content FROM messages WHERE conversation_id = $1 AND sender_type = 'ai'", [id]);
     assert.ok(ai, 'the AI replied');
     assert.equal(ctx.fake.of(phone).length, 1, 'the customer\'s own message is not sent back');

@@ -263,6 +263,55 @@ TEST(inbox_conversations, list_rows_carry_the_viewers_unread_count) {
   EXPECT_GE(*listed.last_message_at_us, listed.created_at_us);
 }
 
+TEST(inbox_conversations, channel_customers_are_found_by_channel_and_named_channel_colon_id) {
+  auto c = test::fresh_migrated_connection();
+  auto open = [&](const std::string& channel, const std::string& id, customer_details d = {}) {
+    auto rows = rows_of(c.get(), open_conversation({channel, id}, d, channel, std::nullopt));
+    if (rows.size() != 1) throw std::runtime_error("open returned no row");
+    return rows[0];
+  };
+  auto sms = open("sms", "+15550100", {.name = "Sam", .phone = "+15550100"});
+  EXPECT_EQ(sms.customer_id, "sms:+15550100");
+  EXPECT_EQ(sms.customer_channel, "sms");
+  EXPECT_EQ(open("sms", "+15550100").customer_id, "sms:+15550100");
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM customers WHERE channel = 'sms'"), "1");
+  EXPECT_EQ(scalar(c.get(), "SELECT name || ' ' || phone FROM customers WHERE channel = 'sms'"), "Sam +15550100");
+  // A website customer whose sub looks like the SMS customer's id is another customer.
+  auto lookalike = create(c.get(), "sms:+15550100");
+  EXPECT_EQ(lookalike.customer_id, "sms:+15550100");
+  EXPECT_EQ(lookalike.customer_channel, "website");
+  auto got = rows_of(c.get(), get_conversation(sms.id));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].customer_channel, "sms");
+  auto mine = page_of(c.get(), reader_type::customer, "sms:+15550100", {.limit = 10});
+  ASSERT_EQ(mine.conversations.size(), 1u);
+  EXPECT_EQ(mine.conversations[0].id, lookalike.id);
+  ASSERT_TRUE(test::ok(run(c.get(), ensure_customer({"website", "v-1"}, {.name = "V"}))));
+  EXPECT_EQ(scalar(c.get(), "SELECT name FROM customers WHERE external_id = 'v-1'"), "V");
+}
+
+TEST(inbox_conversations, the_list_filters_by_channel_assignment_and_requires_human) {
+  auto c = test::fresh_migrated_connection();
+  auto web = create(c.get(), "w");
+  auto mail = rows_of(c.get(), open_conversation({"email", "a@b.c"}, {}, "email", std::nullopt))[0];
+  conversation_change assign;
+  assign.assigned_staff = std::optional<std::string>("s1");
+  assign.requires_human = true;
+  rows_of(c.get(), update_conversation(mail.id, assign));
+  auto ids = [&](conversation_filter f) {
+    std::set<std::string> out;
+    for (const auto& row : page_of(c.get(), reader_type::staff, "s1", f).conversations) out.insert(row.id);
+    return out;
+  };
+  EXPECT_EQ(ids({.channel = "email"}), std::set<std::string>{mail.id});
+  EXPECT_EQ(ids({.channel = "website"}), std::set<std::string>{web.id});
+  EXPECT_EQ(ids({.assigned = true}), std::set<std::string>{mail.id});
+  EXPECT_EQ(ids({.assigned = false}), std::set<std::string>{web.id});
+  EXPECT_EQ(ids({.requires_human = true}), std::set<std::string>{mail.id});
+  EXPECT_EQ(ids({.requires_human = false}), std::set<std::string>{web.id});
+  EXPECT_EQ(ids({}).size(), 2u);
+}
+
 TEST(inbox_conversations, cursors_round_trip_and_anything_else_is_refused) {
   conversation_cursor cur{2, 1712345678901234, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"};
   auto text = to_string(cur);
