@@ -84,6 +84,10 @@ SET status = EXCLUDED.status, last_seen = GREATEST(p.last_seen, EXCLUDED.last_se
 RETURNING user_type, user_id, status, (extract(epoch FROM last_seen) * 1000000)::bigint
 )sql";
 
+constexpr const char* conversation_watermarks_sql =
+    "SELECT conversation_id, reader_type, reader_id, last_read_seq, last_delivered_seq FROM read_receipts"
+    " WHERE conversation_id = $1::uuid ORDER BY reader_type, reader_id LIMIT $2::integer";
+
 constexpr const char* presence_of_sql = R"sql(
 SELECT user_type, user_id, status, (extract(epoch FROM last_seen) * 1000000)::bigint
 FROM presence WHERE user_type = $1::text AND user_id = ANY ($2::text[]) ORDER BY user_id
@@ -121,6 +125,10 @@ std::optional<std::vector<watermark_change>> parse_watermark_changes(const PGres
       return std::nullopt;
   }
   return out;
+}
+
+query conversation_watermarks(std::string_view conversation_id, int limit) {
+  return {conversation_watermarks_sql, {{std::string(conversation_id), std::to_string(limit)}}};
 }
 
 query reader_unread(reader_type reader, std::string_view reader_id) {

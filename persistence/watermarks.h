@@ -45,6 +45,10 @@ struct watermark_change {
 // The watermarks that moved, in no particular order; nullopt when the result is not that shape.
 std::optional<std::vector<watermark_change>> parse_watermark_changes(const PGresult* res);
 
+// Every participant's watermarks in one conversation (what a join shows as read and delivered
+// ticks), at most `limit` of them, in the shape parse_watermark_changes reads.
+query conversation_watermarks(std::string_view conversation_id, int limit = 100);
+
 // ---- unread counts across a reader's conversations ----
 
 // Every conversation of the reader with unread messages (from others, above the read mark;

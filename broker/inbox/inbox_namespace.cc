@@ -279,28 +279,61 @@ class inbox_namespace final : public sio_namespace_handler {
     const identity* who = nullptr;
     if (sio_socket* s = find(id)) who = &state_of(*s).who;
     if (!who) return give_up("gone");
-    // The history, and this reader's read mark, in one round trip.
+    // The history, this reader's read mark, everyone's marks (the ticks) and the presence of the
+    // conversation's people, in one round trip. Later changes arrive as events once it is live.
     const std::string ids[1] = {c.id};
     persistence::query marks = persistence::unread_counts(reader_of(*who), who->sub, std::span(ids));
+    persistence::query everyone = persistence::conversation_watermarks(c.id);
     persistence::pg_unit unit;
     unit.transaction = false;
     unit.statements.push_back({q.sql, std::move(q.params.values)});
     unit.statements.push_back({marks.sql, std::move(marks.params.values)});
+    unit.statements.push_back({everyone.sql, std::move(everyone.params.values)});
+    for (auto [type, person] : {std::pair{persistence::reader_type::customer, c.customer_id},
+                                std::pair{persistence::reader_type::staff, c.assigned_staff_id}}) {
+      const std::string people[1] = {person.value_or("")};
+      persistence::query p = persistence::presence_of(type, person ? std::span(people) : std::span<const std::string>());
+      unit.statements.push_back({p.sql, std::move(p.params.values)});
+    }
     unit.done = [this, id, ack, since, c = std::move(c), typing = std::move(typing), give_up](pg_outcome& o) mutable {
-      if (o.state != pg_outcome::status::ok || o.results.size() < 2) return give_up("the database did not answer; retry");
+      if (o.state != pg_outcome::status::ok || o.results.size() < 5) return give_up("the database did not answer; retry");
       auto page = since ? persistence::parse_history_since(o.results[0].get())
                         : persistence::parse_history_before(o.results[0].get(), 50);
       auto read_marks = persistence::parse_unread_counts(o.results[1].get());
-      if (!page || !read_marks) return give_up("the database answered unexpectedly; retry");
-      complete_join(id, ack, since, std::move(c), std::move(*page), std::move(typing),
-                    read_marks->empty() ? 0 : (*read_marks)[0].last_read_seq);
+      auto all_marks = persistence::parse_watermark_changes(o.results[2].get());
+      auto customer = persistence::parse_presence(o.results[3].get());
+      auto staff = persistence::parse_presence(o.results[4].get());
+      if (!page || !read_marks || !all_marks || !customer || !staff)
+        return give_up("the database answered unexpectedly; retry");
+      join_snapshot snap;
+      snap.typing = std::move(typing);
+      snap.last_read = read_marks->empty() ? 0 : (*read_marks)[0].last_read_seq;
+      for (const auto& m : *all_marks)
+        snap.marks.push_back(boost::json::object{{"readerType", persistence::to_string(m.reader)},
+                                                 {"readerId", m.reader_id},
+                                                 {"lastReadSeq", m.last_read_seq},
+                                                 {"lastDeliveredSeq", m.last_delivered_seq}});
+      for (const auto* people : {&*customer, &*staff})
+        for (const auto& p : *people)
+          snap.presence.push_back(boost::json::object{{"userType", persistence::to_string(p.user)},
+                                                      {"userId", p.user_id},
+                                                      {"status", persistence::to_string(p.status)},
+                                                      {"lastSeenAt", iso_time(p.last_seen_us)}});
+      complete_join(id, ack, since, std::move(c), std::move(*page), std::move(snap));
     };
     pg->submit(std::move(unit));
   }
 
+  // What a join shows besides the messages, as read with them.
+  struct join_snapshot {
+    std::vector<typist> typing;
+    std::int64_t last_read = 0;   // this reader's read mark
+    boost::json::array marks;     // every participant's {readerType, readerId, lastReadSeq, lastDeliveredSeq}
+    boost::json::array presence;  // the customer's and the assigned staff user's, as stored
+  };
+
   void complete_join(const std::string& id, ack_fn ack, std::optional<std::int64_t> since,
-                     persistence::inbox_conversation c, persistence::history_page page, std::vector<typist> typing,
-                     std::int64_t last_read) {
+                     persistence::inbox_conversation c, persistence::history_page page, join_snapshot snap) {
     sio_socket* s = find(id);
     std::int64_t last = 0;
     for (const auto& m : page.messages) last = std::max(last, m.seq);
@@ -321,7 +354,7 @@ class inbox_namespace final : public sio_namespace_handler {
     boost::json::array messages;
     for (const auto& m : page.messages) messages.push_back(message_json(m));
     boost::json::array typists;
-    for (const auto& t : typing) {
+    for (const auto& t : snap.typing) {
       boost::json::object e{{"userType", t.user_type}, {"userId", t.user_id}};
       if (!t.name.empty()) e["name"] = t.name;
       typists.push_back(std::move(e));
@@ -329,7 +362,9 @@ class inbox_namespace final : public sio_namespace_handler {
     boost::json::object out{{"conversation", conversation_json(c)},
                             {"messages", std::move(messages)},
                             {"typing", std::move(typists)},
-                            {"lastReadSeq", last_read}};
+                            {"presence", std::move(snap.presence)},
+                            {"readMarks", std::move(snap.marks)},
+                            {"lastReadSeq", snap.last_read}};
     if (!since) out["hasOlder"] = page.more;
     if (since && page.more) {
       // More history than one page: the client asks again from the last seq; not live yet.

@@ -27,7 +27,7 @@ function ownerShard(id, shards = 2) {
 
 async function until(what, check, ms = 10_000) {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
@@ -227,6 +227,19 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.equal(unreadPushes[0].count, 3);
     assert.deepEqual(await call(gus, 'message:delivered', { conversationId: conversation.id, seq: 6 }), {});
     await until('a delivered status', () => statuses.some((s) => s.status === 'delivered' && s.seq === 6));
+    // A page that opens the conversation now starts its ticks from everyone's marks, and its
+    // presence dot from the customer's stored state (stored after the change it announced).
+    const late = await as('agent-5b', 'staff');
+    let joined;
+    await until('a join snapshot with gus online', async () => {
+      if (joined) await call(late, 'conversation:leave', { conversationId: conversation.id });
+      joined = await call(late, 'conversation:join', { conversationId: conversation.id });
+      return joined.presence.some((p) => p.userType === 'customer' && p.userId === 'gus' && p.status === 'online');
+    });
+    assert.ok(!Number.isNaN(Date.parse(joined.presence[0].lastSeenAt)));
+    assert.deepEqual(joined.readMarks.filter((m) => m.readerId === 'gus'),
+      [{ readerType: 'customer', readerId: 'gus', lastReadSeq: 3, lastDeliveredSeq: 6 }]);
+    assert.equal(joined.lastReadSeq, 0, 'the late agent has read nothing');
   });
 
   test('presence: online with the first socket, offline only after the grace period, once', async () => {

@@ -91,6 +91,30 @@ TEST(watermarks, a_batch_moves_marks_forward_only_and_answers_what_moved) {
   EXPECT_EQ(moved, sorted({{a, cust, "s1", 1, 1}}));
 }
 
+TEST(watermarks, a_conversations_marks_are_every_participants_within_the_limit) {
+  auto c = test::fresh_migrated_connection();
+  auto a = new_conversation(c.get(), "ca");
+  auto b = new_conversation(c.get(), "cb");
+  say(c.get(), a, std::vector<std::pair<std::string, std::string>>(5, {"customer", "ca"}));
+  say(c.get(), b, {{"customer", "cb"}});
+  const auto staff = reader_type::staff;
+  const auto cust = reader_type::customer;
+  advance(c.get(), watermark_kind::read, {{a, staff, "s2", 3}, {a, cust, "ca", 5}, {b, staff, "s1", 1}});
+  advance(c.get(), watermark_kind::delivered, {{a, staff, "s1", 4}});
+  auto marks_of = [&](int limit) {
+    auto res = run(c.get(), conversation_watermarks(a, limit));
+    auto marks = parse_watermark_changes(res.get());
+    if (!marks) throw std::runtime_error("conversation_watermarks: " + test::error_of(res));
+    std::vector<change_key> out;
+    for (const auto& w : *marks) out.emplace_back(w.conversation_id, w.reader, w.reader_id, w.last_read_seq, w.last_delivered_seq);
+    return out;
+  };
+  // Ordered by reader type then id; the other conversation's marks are not among them.
+  EXPECT_EQ(marks_of(100), (std::vector<change_key>{{a, cust, "ca", 5, 5}, {a, staff, "s1", 0, 4}, {a, staff, "s2", 3, 3}}));
+  EXPECT_EQ(marks_of(2).size(), 2u);
+  EXPECT_TRUE(parse_watermark_changes(run(c.get(), conversation_watermarks("00000000-0000-4000-8000-000000000000")).get())->empty());
+}
+
 TEST(watermarks, reader_ids_with_nasty_text_round_trip) {
   auto c = test::fresh_migrated_connection();
   auto a = new_conversation(c.get(), "ca");

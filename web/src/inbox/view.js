@@ -17,9 +17,6 @@ export class ConversationView {
     Object.assign(this, { call, me, names, presence, list });
     this.$ = (id) => document.getElementById(id);
     this.conv = null;
-    // The customer's read and delivered marks this page has seen, by conversation: the join ack
-    // carries only our own, so reopening a conversation shows the ticks it had.
-    this.customerMarks = new Map();
     this.thread = new Thread({
       call,
       list: this.$('messages'),
@@ -64,11 +61,17 @@ export class ConversationView {
     try {
       const ack = await this.thread.open(conv.id);
       if (this.conv?.id !== conv.id) return;
-      this.thread.marks(this.customerMarks.get(conv.id) ?? {});
       for (const m of ack.messages) learnName(this.names, m);
       this.list.render();
       this.updated(ack.conversation ?? conv);
       for (const t of ack.typing ?? []) this.typing.update({ ...t, isTyping: true });
+      // The stored state, unless an event this page saw already told a newer one.
+      for (const p of ack.presence ?? []) {
+        const key = `${p.userType}:${p.userId}`;
+        const known = this.presence.get(key);
+        if (!known || Date.parse(known.lastSeenAt) < Date.parse(p.lastSeenAt)) this.presence.set(key, p);
+      }
+      this.showPresence();
       this.read(this.thread.maxSeq, ack.lastReadSeq);
       this.$('composer-input').focus();
     } catch (e) {
@@ -163,7 +166,5 @@ export class ConversationView {
 
   status(s) {
     this.thread.status(s);
-    if (s.conversationId !== this.conv?.id) return;
-    this.customerMarks.set(s.conversationId, { read: this.thread.readSeq, delivered: this.thread.deliveredSeq });
   }
 }

@@ -49,6 +49,7 @@ export class Thread {
     if (this.conversationId !== conversationId) return ack;
     this.hasOlder = !!ack.hasOlder;
     for (const m of ack.messages) this.add(m, { quiet: true });
+    this.startMarks(ack);
     this.scrollToEnd();
     return ack;
   }
@@ -68,6 +69,7 @@ export class Thread {
       }
       if (this.conversationId !== conversationId) return page;
       for (const m of page.messages) this.add(m);
+      this.startMarks(page);
       if (!page.more) return page;
     }
   }
@@ -172,8 +174,13 @@ export class Thread {
     this.marks({ read: s.status === 'read' ? s.seq : 0, delivered: s.seq });
   }
 
-  // The other side's watermarks, from its receipts or from what this page kept of them (the join
-  // ack carries only our own).
+  // The other side's watermarks as a join found them (readMarks: everyone's, stored).
+  startMarks(ack) {
+    for (const m of ack.readMarks ?? [])
+      if (m.readerType === this.reader) this.marks({ read: m.lastReadSeq, delivered: m.lastDeliveredSeq });
+  }
+
+  // The other side's watermarks, from its receipts, the join's snapshot or what this page kept.
   marks({ read = 0, delivered = 0 }) {
     this.readSeq = Math.max(this.readSeq, read);
     this.deliveredSeq = Math.max(this.deliveredSeq, delivered, read);

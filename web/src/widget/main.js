@@ -78,7 +78,6 @@ async function main() {
 
   async function openConversation() {
     const ack = await thread.open(session.conversationId);
-    thread.marks({ read: session.staffRead, delivered: session.staffDelivered });
     for (const t of ack.typing ?? []) typing.update({ ...t, isTyping: true });
     $('greeting').hidden = ack.messages.length > 0;
     if (thread.maxSeq > ack.lastReadSeq) markSeen(thread.maxSeq);
@@ -86,7 +85,6 @@ async function main() {
 
   function restart() {
     session.conversationId = null;
-    session.staffRead = session.staffDelivered = 0;
     saveSession(session);
     thread.reset(null);
     $('greeting').hidden = false;
@@ -99,7 +97,6 @@ async function main() {
     }
     const ack = await call('conversation:create', { content, clientId });
     session.conversationId = ack.conversation.id;
-    session.staffRead = session.staffDelivered = 0;
     saveSession(session);
     thread.conversationId = ack.conversation.id;
     if (ack.error) throw new InboxError('conversation:create', ack.error);
@@ -118,13 +115,8 @@ async function main() {
   composer.enable(true);
 
   socket.on('message:new', (m) => thread.add(m));
-  socket.on('message:status', (s) => {
-    thread.status(s);
-    // Kept with the session: after a reload the ticks show what staff had read.
-    session.staffRead = thread.readSeq;
-    session.staffDelivered = thread.deliveredSeq;
-    saveSession(session);
-  });
+  // After a reload the ticks start from the join's readMarks (thread.js).
+  socket.on('message:status', (s) => thread.status(s));
   socket.on('typing', (t) => {
     if (t.conversationId === session.conversationId) typing.update(t);
   });
