@@ -86,9 +86,13 @@ constexpr const char* list_sql =
     " CASE WHEN c.last_seq <= coalesce(r.last_read_seq, 0) THEN 0 ELSE"
     "  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id"
     "   AND m.seq > coalesce(r.last_read_seq, 0) AND NOT (m.sender_type = $1::text AND m.sender_id = $2::text))"
-    " END, " RINGCAST_EPOCH_US("c.activity_at")
+    " END, " RINGCAST_EPOCH_US("c.activity_at") ","
+    // What an inbox row shows: the customer's name and the last message (one probe of the
+    // (conversation_id, seq) index), its text cut to a preview.
+    " cu.name, lm.sender_type, lm.sender_name, left(lm.content, 200)"
     " FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id"
     " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id"
+    " LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq"
     " LEFT JOIN read_receipts r"
     "  ON r.conversation_id = c.id AND r.reader_type = $1::text AND r.reader_id = $2::text"
     " WHERE ($1::text = 'staff' OR c.customer_id ="
@@ -314,7 +318,7 @@ query list_conversations(reader_type viewer, std::string_view viewer_sub, const 
 }
 
 std::optional<conversation_page> parse_conversation_page(const PGresult* res, int limit) {
-  if (!fields::has_shape(res, conversation_columns + 2)) return std::nullopt;
+  if (!fields::has_shape(res, conversation_columns + 6)) return std::nullopt;
   const int rows = PQntuples(res);
   const int shown = std::min(rows, clamp_limit(limit));
   conversation_page page;
@@ -323,8 +327,18 @@ std::optional<conversation_page> parse_conversation_page(const PGresult* res, in
   for (int i = 0; i < shown; ++i) {
     auto& c = page.conversations[static_cast<std::size_t>(i)];
     if (!parse_conversation_row(res, i, c) || !fields::get(res, i, conversation_columns, c.unread) ||
-        !fields::get(res, i, conversation_columns + 1, activity_us))
+        !fields::get(res, i, conversation_columns + 1, activity_us) ||
+        !fields::get(res, i, conversation_columns + 2, c.customer_name))
       return std::nullopt;
+    std::optional<std::string> sender_type;
+    if (!fields::get(res, i, conversation_columns + 3, sender_type)) return std::nullopt;
+    if (sender_type) {
+      c.last_message.emplace();
+      c.last_message->sender_type = std::move(*sender_type);
+      if (!fields::get(res, i, conversation_columns + 4, c.last_message->sender_name) ||
+          !fields::get(res, i, conversation_columns + 5, c.last_message->preview))
+        return std::nullopt;
+    }
   }
   if (rows > shown && shown > 0) {
     const auto& last = page.conversations.back();

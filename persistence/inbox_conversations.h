@@ -45,8 +45,16 @@ struct inbox_conversation {
   std::optional<std::string> escalation_reason;
   // The customer's channel: only a "website" customer is the customer of a token whose sub matches.
   std::optional<std::string> customer_channel;
-  // Lists only (conversation_page): messages from others above the viewer's read mark.
+  // Lists only (conversation_page): messages from others above the viewer's read mark, the
+  // customer's name, and the last message (its first 200 characters) when there is one.
   std::int64_t unread = 0;
+  std::optional<std::string> customer_name;
+  struct message_preview {
+    std::string sender_type;
+    std::optional<std::string> sender_name;
+    std::string preview;
+  };
+  std::optional<message_preview> last_message;
 };
 
 // Creates a conversation for the website customer `customer_sub` (created on first sight with

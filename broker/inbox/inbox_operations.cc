@@ -126,6 +126,15 @@ void inbox_operations::list(const identity& who, const boost::json::object& o, o
         for (const auto& c : page->conversations) {
           boost::json::object j = conversation_json(c);
           j["unread"] = c.unread;
+          j["customerName"] = c.customer_name ? boost::json::value(*c.customer_name) : nullptr;
+          if (c.last_message) {
+            boost::json::object last{{"senderType", c.last_message->sender_type},
+                                     {"preview", c.last_message->preview}};
+            if (c.last_message->sender_name) last["senderName"] = *c.last_message->sender_name;
+            j["lastMessage"] = std::move(last);
+          } else {
+            j["lastMessage"] = nullptr;
+          }
           rows.push_back(std::move(j));
         }
         done(op_result::ok({{"conversations", std::move(rows)},

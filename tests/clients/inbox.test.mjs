@@ -77,6 +77,15 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.equal(news[0].id, c.id);
     assert.equal(messages[0].seq, 1);
     assert.equal(messages[0].conversationId, c.id);
+    // The inbox row: the customer's name and the last message come with the list.
+    const { conversations } = await call(staff, 'conversation:list', { limit: 100 });
+    const row = conversations.find((r) => r.id === c.id);
+    assert.equal(row.customerName, 'Alice');
+    assert.deepEqual(row.lastMessage, { senderType: 'customer', senderName: 'Alice', preview: 'Where is my order?' });
+    const long = 'é'.repeat(300);
+    await call(alice, 'message:send', { conversationId: c.id, content: long, clientId: 'a-2' });
+    const again = (await call(alice, 'conversation:list', {})).conversations.find((r) => r.id === c.id);
+    assert.equal(again.lastMessage.preview, 'é'.repeat(200), 'a preview is the first 200 characters');
   });
 
   test('messages are acked once committed, fanned out in seq order, never to the sending socket', async () => {

@@ -34,8 +34,6 @@ export class ConversationList {
     this.openId = null;
     this.rows = new Map(); // id -> {conv, unread, preview, el}
     this.early = new Map(); // id -> {unread, preview}: feed messages of conversations not listed (yet)
-    this.previewQueue = [];
-    this.previewBusy = 0;
     scroller.addEventListener('scroll', () => {
       if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120) this.loadMore();
     });
@@ -93,9 +91,11 @@ export class ConversationList {
     } else {
       const early = this.early.get(conv.id);
       this.early.delete(conv.id);
-      const fresh = { conv, unread: unread ?? early?.unread ?? 0, preview: early?.preview ?? null, el: null };
+      // A listed row carries its customer's name and last message (conversation:list).
+      if (conv.customerName && conv.customerId && !this.names.has(conv.customerId)) this.names.set(conv.customerId, conv.customerName);
+      const listed = conv.lastMessage ? { ...conv.lastMessage, content: conv.lastMessage.preview } : null;
+      const fresh = { conv, unread: unread ?? early?.unread ?? 0, preview: early?.preview ?? listed, el: null };
       this.rows.set(conv.id, fresh);
-      if (!fresh.preview && conv.lastSeq > 0) this.queuePreview(fresh);
     }
     this.render();
   }
@@ -131,30 +131,6 @@ export class ConversationList {
   select(id) {
     this.openId = id;
     this.render();
-  }
-
-  // Rows without a preview ask for their newest messages, a few at a time.
-  queuePreview(row) {
-    this.previewQueue.push(row);
-    this.pumpPreviews();
-  }
-
-  async pumpPreviews() {
-    while (this.previewBusy < 3 && this.previewQueue.length) {
-      const row = this.previewQueue.shift();
-      this.previewBusy++;
-      this.call('message:history', { conversationId: row.conv.id, limit: 5 })
-        .then(({ messages }) => {
-          for (const m of messages) learnName(this.names, m);
-          if (!row.preview && messages.length) row.preview = messages[messages.length - 1];
-          this.render();
-        })
-        .catch(() => {})
-        .finally(() => {
-          this.previewBusy--;
-          this.pumpPreviews();
-        });
-    }
   }
 
   sorted() {
