@@ -217,9 +217,17 @@ http_outcome eio_server::poll(http_connection& hc, const protocol::http_request&
 }
 
 http_outcome eio_server::post(http_connection& hc, const protocol::http_request& req, eio_session& s) {
+  const std::string_view origin = req.find_header("origin").value_or("");
+  // The HTTP parser's own bound may be larger (other routes take bigger bodies): a payload over
+  // maxPayload is a 413 here, as in the reference, and ends the session.
+  if (req.body().size() > cfg_.max_payload) {
+    broker_stats::bump(stats_.http_errors[413]);
+    respond(hc, 413, "text/plain; charset=utf-8", "Payload Too Large", origin, req.keep_alive);
+    s.close("transport error");
+    return http_outcome::done;
+  }
   std::vector<protocol::eio_packet> packets;
   const auto err = protocol::decode_payload(req.body(), packets, cfg_.max_payload);
-  const std::string_view origin = req.find_header("origin").value_or("");
   // The reference handles the packets before a faulty one, then closes the session.
   for (auto& p : packets) {
     if (s.closed()) break;
