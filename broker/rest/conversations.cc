@@ -77,8 +77,10 @@ void get_conversation(rest_context& ctx, rest_request& r) {
 void update_conversation(rest_context& ctx, rest_request& r) {
   boost::json::object args = r.body;
   if (auto* a = args.if_contains("assignee")) {
-    args["assignedStaffId"] = *a;
+    // Moved out before the insert: adding a key may reallocate the object and leave `a` dangling.
+    boost::json::value assignee = std::move(*a);
     args.erase("assignee");
+    args["assignedStaffId"] = std::move(assignee);
   }
   args["conversationId"] = r.params[0];
   ctx.ops.update(*r.who, args, [out = r.out](op_result res) { out->result(std::move(res)); });
