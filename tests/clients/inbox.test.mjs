@@ -49,8 +49,12 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
   });
   after(async () => {
     closeClients();
-    await stopServer(server);
-    db?.destroy();
+    // The database goes even when the server did not stop cleanly (that failure is still reported).
+    try {
+      await stopServer(server);
+    } finally {
+      db?.destroy();
+    }
   });
 
   const as = (sub, role, name) =>

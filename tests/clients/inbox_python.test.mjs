@@ -39,8 +39,12 @@ describe(`the inbox from python-socketio against ${serverKind}`, { skip }, () =>
   });
   after(async () => {
     closeClients();
-    await stopServer(server);
-    db?.destroy();
+    // The database goes even when the server did not stop cleanly (that failure is still reported).
+    try {
+      await stopServer(server);
+    } finally {
+      db?.destroy();
+    }
   });
 
   test('a Python customer creates, receives the staff reply, sends, retries and reads history', async () => {

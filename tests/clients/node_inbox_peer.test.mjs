@@ -35,8 +35,12 @@ describe('the Node inbox peer', () => {
   });
   after(async () => {
     closeClients();
-    await stopServer(server);
-    db?.destroy();
+    // The database goes even when the server did not stop cleanly (that failure is still reported).
+    try {
+      await stopServer(server);
+    } finally {
+      db?.destroy();
+    }
   });
 
   const as = (sub, role, extra) => connect(server.url, { ...WS, auth: { token: token(sub, role, extra) } });

@@ -54,8 +54,12 @@ describe(`REST API against ${serverKind}`, { skip }, () => {
   });
   after(async () => {
     closeClients();
-    await stopServer(server);
-    db?.destroy();
+    // The database goes even when the server did not stop cleanly (that failure is still reported).
+    try {
+      await stopServer(server);
+    } finally {
+      db?.destroy();
+    }
   });
 
   test('requests without a good token get 401 with a code, customers on staff routes 403', async () => {
@@ -427,8 +431,12 @@ describe(`REST metrics summary against ${serverKind}`, { skip }, () => {
   });
   after(async () => {
     closeClients();
-    await stopServer(server);
-    db?.destroy();
+    // The database goes even when the server did not stop cleanly (that failure is still reported).
+    try {
+      await stopServer(server);
+    } finally {
+      db?.destroy();
+    }
   });
 
   const p95 = (values) => {
@@ -505,8 +513,12 @@ describe(`REST knowledge base and the running AI against ${serverKind}`, { skip 
   });
   after(async () => {
     closeClients();
-    await stopServer(server);
-    db?.destroy();
+    // The database goes even when the server did not stop cleanly (that failure is still reported).
+    try {
+      await stopServer(server);
+    } finally {
+      db?.destroy();
+    }
   });
 
   // A customer asks on a fresh conversation; resolves with the assistant's message.
