@@ -188,6 +188,22 @@ export function test(name, options, fn) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Waits until `check` (sync or async) holds, polling every 10 ms; fails naming `what` after `ms`.
+export async function until(what, check, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+// Every `name` event the socket gets from now on, in order.
+export function collect(socket, name) {
+  const got = [];
+  socket.on(name, (payload) => got.push(payload));
+  return got;
+}
+
 export function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([

@@ -4,7 +4,7 @@
 // receipts and unread counts, and the authorization rules between tenants.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, waitFor, withTimeout } from './harness.mjs';
+import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, waitFor, withTimeout, until, collect } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
 
@@ -12,25 +12,11 @@ const SECRET = 'inbox-test-secret';
 const WS = { transports: ['websocket'] };
 
 // Collects every event of `name` a socket gets.
-function collect(socket, name) {
-  const got = [];
-  socket.on(name, (payload) => got.push(payload));
-  return got;
-}
-
 // The shard that owns a conversation in the 2-shard server (inbox_shard.cc: FNV-1a 64 of the id).
 function ownerShard(id, shards = 2) {
   let h = 1469598103934665603n;
   for (const c of Buffer.from(id)) h = ((h ^ BigInt(c)) * 1099511628211n) & 0xffffffffffffffffn;
   return Number(h % BigInt(shards));
-}
-
-async function until(what, check, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox profile is ringcast-only' }, () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test } from './harness.mjs';
+import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, until, collect } from './harness.mjs';
 import { nowSeconds, ringcastToken, signJwt } from './jwt.mjs';
 import { restClient, waitReady } from './rest_client.mjs';
 import { startPostgres } from './postgres.mjs';
@@ -17,20 +17,6 @@ import { startPostgres } from './postgres.mjs';
 const SECRET = 'rest-test-secret';
 const WS = { transports: ['websocket'] };
 const skip = isReference && 'the inbox profile is ringcast-only';
-
-async function until(what, check, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function collect(socket, name) {
-  const got = [];
-  socket.on(name, (payload) => got.push(payload));
-  return got;
-}
 
 const staffToken = (sub = 'agent-1', name) => ringcastToken(SECRET, sub, 'staff', name ? ['--name', name] : []);
 const customerToken = (sub) => ringcastToken(SECRET, sub, 'customer');

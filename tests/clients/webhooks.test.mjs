@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { mailgunSignature, metaSignature, request, twilioSignature } from './webhook_requests.mjs';
-import { binaryPath, closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test } from './harness.mjs';
+import { binaryPath, closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, until, collect } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
 import { startPostgres } from './postgres.mjs';
 
@@ -90,20 +90,6 @@ const instagramPayload = ({ sender, mid, text, echo = false }) => ({
     messaging: [{ sender: { id: sender }, recipient: { id: 'IG-PAGE-1' }, timestamp: Date.now(), message: { mid, text, ...(echo ? { is_echo: true } : {}) } }],
   }],
 });
-
-async function until(what, check, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function collect(socket, name) {
-  const got = [];
-  socket.on(name, (payload) => got.push(payload));
-  return got;
-}
 
 describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webhooks are ringcast-only' }, () => {
   let db;
