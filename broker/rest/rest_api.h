@@ -21,8 +21,8 @@
 namespace ringcast::broker::rest {
 
 struct rest_config {
-  // A request body larger than this is refused with 413 (the HTTP parser's own limit,
-  // --max-payload, is the outer bound).
+  // A request body larger than this is refused with 413 (the HTTP parser's own limit, the larger
+  // of --max-payload and --webhook-max-body-bytes, is the outer bound).
   std::size_t max_body_bytes = 256 * 1024;
   // POST /widget/sessions per client address and minute, counted on each shard.
   unsigned widget_sessions_per_minute = 10;
