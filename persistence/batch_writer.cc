@@ -11,6 +11,13 @@ bool transient(const std::string& sqlstate) {
 
 }  // namespace
 
+std::vector<const persist_row*> batch_writer::rows_of(const std::vector<item>& items) {
+  std::vector<const persist_row*> rows;
+  rows.reserve(items.size());
+  for (const auto& it : items) rows.push_back(&it.row);
+  return rows;
+}
+
 batch_writer::batch_writer(reactor::shard& shard, pg_connection& pg, options opts, writer_stats* stats)
     : shard_(shard), pg_(pg), opts_(opts), stats_(stats ? stats : &own_stats_) {}
 
@@ -90,16 +97,13 @@ void batch_writer::send_batch() {
   if (resend_.empty() && (items.empty() || !items.back().alone)) take(queue_);
   if (items.empty()) return;
 
-  std::vector<persist_row> rows;
-  rows.reserve(items.size());
-  for (const auto& it : items) rows.push_back(it.row);
   ++in_flight_batches_;
   in_flight_rows_ += items.size();
   ++stats_->batches;
   stats_->rows += items.size();
   if (items.size() > stats_->largest_batch) stats_->largest_batch.set(items.size());
   pg_unit unit;
-  unit.statements = sequenced_batch(rows, opts_.ai_deadline);
+  unit.statements = sequenced_batch(rows_of(items), opts_.ai_deadline);
   unit.transaction = true;
   unit.done = [this, items = std::move(items)](pg_outcome& o) mutable { on_outcome(items, o); };
   pg_.submit(std::move(unit));
@@ -117,7 +121,8 @@ void batch_writer::on_outcome(std::vector<item>& items, pg_outcome& o) {
   in_flight_rows_ -= items.size();
   switch (o.state) {
     case pg_outcome::status::ok: {
-      auto answers = o.results.empty() ? std::nullopt : parse_sequenced_batch(o.results.back().get(), items.size());
+      auto answers =
+          o.results.empty() ? std::nullopt : parse_sequenced_batch(o.results.back().get(), rows_of(items));
       for (std::size_t i = 0; i < items.size(); ++i) {
         persist_result r;
         if (!answers) {

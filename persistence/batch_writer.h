@@ -115,6 +115,7 @@ class batch_writer {
     bool alone = false;  // resend in a batch of its own (its batch failed)
     unsigned attempts = 0;
   };
+  static std::vector<const persist_row*> rows_of(const std::vector<item>& items);
   bool can_send() const noexcept;
   void pump();
   void send_batch();

@@ -1,6 +1,7 @@
 #include "persistence/sequenced_batch.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "persistence/array_literal.h"
 #include "persistence/queries.h"
@@ -13,28 +14,41 @@ constexpr const char* create_conversations_sql =
     "INSERT INTO conversations (external_key) SELECT DISTINCT k FROM unnest($1::text[]) AS k "
     "WHERE k IS NOT NULL ON CONFLICT (external_key) DO NOTHING";
 
-// input: a row names its conversation by external key ($1) or by id ($6), the other is NULL.
-// input.later_copy: the key came earlier in this batch (a retry of a row of the same batch).
-// firsts: one row per idempotency key.
-// existing: keys stored by earlier sends. fresh: the rest, numbered per conversation in input
-// order. bumped: reserves the numbers (and row-locks the conversations). It moves updated_at and
+// The rows reach the statement without repeats: a row equal to an earlier one of the batch in
+// conversation and idempotency key (sender, client id) is answered from that row here
+// (first_copies()), not sent. A sent row whose key came earlier in the batch in another
+// conversation is a later copy: it is answered like its first copy, as a conflict.
+// input: a row names its conversation by external key ($1) or by id ($6), the other is NULL; the
+// stored_* columns are the row stored by an earlier send with the same key, if any.
+// numbered: the new rows (no stored one) numbered per conversation in input order.
+// bumped: reserves the numbers (and row-locks the conversations). It moves updated_at and
 // last_message_at only when they are a second old: both are indexed (the inbox list), and an
 // update that changes no indexed column is a HOT update, which a busy conversation needs (one
 // update per batch; otherwise every one adds index entries and dead rows the next one wades
-// through). So last_message_at may be up to a second older than the last message. The answer joins every
-// input row to its stored row by the idempotency key (sender, client id), which is unique per
-// sender, not per conversation: when the stored row is in another conversation the input row is
-// a conflict (a reused client id, not a retry), and nothing is stored for it. A row whose
-// conversation id does not exist reaches the insert without a bumped base and fails it on the
-// foreign key (23503), so the writer's one-by-one retry fails that row alone.
-// outbox: a staff or AI message in a channel conversation (not the website) gets its outbound
-// delivery row here, from the channel `bumped` already returns: no extra read, and nothing at all
-// for website conversations.
+// through). So last_message_at may be up to a second older than the last message. It returns
+// what the rest needs of the conversation as it is now (the row is locked), with its people.
+// fresh: each new row with its seq, its id, and the ids of the AI job and the outbound delivery
+// it brings (drawn here, so nothing needs to join the inserted rows back to the input).
+// A new row's AI job: a customer's message (wants_ai) in a conversation by id with no assigned
+// staff that does not require a human. Its outbound delivery: a staff or AI message in a
+// channel conversation (not the website).
+// A row whose stored row is in another conversation is a conflict (a reused client id, not a
+// retry), and nothing is stored for it. A row whose conversation id does not exist has no bumped
+// base and fails the insert on the foreign key (23503), so the writer's one-by-one retry fails
+// that row alone.
+// Every join here is of the batch's rows to an index or to the batch's conversations, never of
+// two batch-sized sets to each other, so one generic plan serves every batch size. The lookups
+// by key are written as per-row subqueries so that even a plan made while the tables were empty
+// (the first batches of a new database) probes their indexes instead of scanning them.
 constexpr const char* insert_sql = R"sql(
 WITH input AS (
-  SELECT t.ord, coalesce(t.conversation_id, c.id) AS conversation_id, t.sender_type, t.sender_id,
+  SELECT t.ord,
+         coalesce(t.conversation_id, (SELECT c.id FROM conversations c WHERE c.external_key = t.external_key))
+           AS conversation_id,
+         t.sender_type, t.sender_id,
          t.client_message_id, t.content, t.sender_name, t.attachments, t.wants_ai, t.urgent, t.confidence, t.intent,
          t.processing_time_ms, t.job_id, t.job_outcome, t.response_ms,
+         m.id AS stored_id, m.seq AS stored_seq, m.created_at AS stored_at, m.conversation_id AS stored_conversation,
          row_number() OVER (PARTITION BY t.sender_type, t.sender_id, t.client_message_id ORDER BY t.ord) > 1
            AS later_copy
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::jsonb[],
@@ -44,48 +58,50 @@ WITH input AS (
          AS t(external_key, sender_type, sender_id, client_message_id, content, conversation_id, sender_name,
               attachments, wants_ai, urgent, confidence, intent, processing_time_ms, job_id, job_outcome,
               response_ms, ord)
-  LEFT JOIN conversations c ON c.external_key = t.external_key
+  LEFT JOIN LATERAL (
+    SELECT m.id, m.seq, m.created_at, m.conversation_id FROM messages m
+    WHERE m.sender_type = t.sender_type AND m.sender_id = t.sender_id AND m.client_message_id = t.client_message_id
+    LIMIT 1
+  ) m ON true
 ),
-firsts AS (
-  SELECT * FROM input WHERE NOT later_copy
-),
-existing AS (
-  SELECT m.id, m.seq, m.created_at, m.conversation_id, m.sender_type, m.sender_id, m.client_message_id
-  FROM messages m JOIN firsts f
-    ON m.sender_type = f.sender_type AND m.sender_id = f.sender_id AND m.client_message_id = f.client_message_id
-),
-fresh AS (
-  SELECT f.*, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
-  FROM firsts f
-  WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.sender_type = f.sender_type
-                      AND e.sender_id = f.sender_id AND e.client_message_id = f.client_message_id)
+numbered AS (
+  SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS n
+  FROM input i WHERE i.stored_id IS NULL AND NOT i.later_copy
 ),
 bumped AS (
   UPDATE conversations c SET last_seq = c.last_seq + x.cnt,
     updated_at = CASE WHEN c.updated_at > now() - interval '1 second' THEN c.updated_at ELSE now() END,
     last_message_at = CASE WHEN c.last_message_at > now() - interval '1 second' THEN c.last_message_at ELSE now() END
-  FROM (SELECT conversation_id, count(*) AS cnt FROM fresh GROUP BY conversation_id) x
+  FROM (SELECT conversation_id, count(*) AS cnt FROM numbered GROUP BY conversation_id) x
   WHERE c.id = x.conversation_id
-  RETURNING c.id, c.last_seq - x.cnt AS base, c.channel
+  RETURNING c.id, c.last_seq - x.cnt AS base, c.channel, c.priority, c.customer_id, c.assigned_staff_id,
+            c.external_key IS NULL AND c.assigned_staff_id IS NULL AND NOT c.requires_human AS ai_may_answer
+),
+people AS MATERIALIZED (
+  SELECT b.*, CASE WHEN cu.channel = 'website' THEN cu.external_id END AS customer, st.external_id AS staff
+  FROM bumped b
+  LEFT JOIN customers cu ON cu.id = b.customer_id
+  LEFT JOIN staff_users st ON st.id = b.assigned_staff_id
+),
+fresh AS (
+  SELECT n.*, gen_random_uuid() AS id, coalesce(p.base, 0) + n.n AS seq, p.channel, p.customer, p.staff,
+         CASE WHEN n.wants_ai AND p.ai_may_answer THEN nextval('ai_jobs_id_seq') END AS new_job,
+         CASE WHEN n.urgent THEN 1 ELSE p.priority END AS job_priority,
+         CASE WHEN p.channel <> 'website' AND n.sender_type IN ('staff', 'ai')
+              THEN nextval('outbound_deliveries_id_seq') END AS new_delivery
+  FROM numbered n LEFT JOIN people p ON p.id = n.conversation_id
 ),
 inserted AS (
-  INSERT INTO messages (conversation_id, seq, sender_type, sender_id, client_message_id, content, sender_name,
-                        attachments, confidence, intent, processing_time_ms)
-  SELECT f.conversation_id, coalesce(b.base, 0) + f.n, f.sender_type, f.sender_id, f.client_message_id, f.content,
-         f.sender_name, f.attachments, f.confidence, f.intent, f.processing_time_ms
-  FROM fresh f LEFT JOIN bumped b ON b.id = f.conversation_id
-  RETURNING id, seq, created_at, conversation_id, sender_type, sender_id, client_message_id
+  INSERT INTO messages (id, conversation_id, seq, sender_type, sender_id, client_message_id, content, sender_name,
+                        attachments, confidence, intent, processing_time_ms, created_at)
+  SELECT id, conversation_id, seq, sender_type, sender_id, client_message_id, content, sender_name, attachments,
+         confidence, intent, processing_time_ms, now()
+  FROM fresh
 ),
 jobs AS (
-  INSERT INTO ai_jobs (conversation_id, message_id, priority, deadline_at)
-  SELECT m.conversation_id, m.id, CASE WHEN f.urgent THEN 1 ELSE c.priority END,
-         now() + $17::integer * interval '1 millisecond'
-  FROM inserted m
-  JOIN fresh f ON f.sender_type = m.sender_type AND f.sender_id = m.sender_id
-              AND f.client_message_id = m.client_message_id
-  JOIN conversations c ON c.id = m.conversation_id
-  WHERE f.wants_ai AND c.external_key IS NULL AND c.assigned_staff_id IS NULL AND NOT c.requires_human
-  RETURNING id, message_id, priority
+  INSERT INTO ai_jobs (id, conversation_id, message_id, priority, deadline_at) OVERRIDING SYSTEM VALUE
+  SELECT new_job, conversation_id, id, job_priority, now() + $17::integer * interval '1 millisecond'
+  FROM fresh WHERE new_job IS NOT NULL
 ),
 finished AS (
   UPDATE ai_jobs j SET status = CASE WHEN f.job_outcome = 'failed' THEN 'failed' ELSE 'completed' END,
@@ -94,30 +110,51 @@ finished AS (
   WHERE j.id = f.job_id AND j.status IN ('pending', 'processing')
 ),
 outbox AS (
-  INSERT INTO outbound_deliveries (message_id, conversation_id, channel)
-  SELECT m.id, m.conversation_id, b.channel
-  FROM inserted m JOIN bumped b ON b.id = m.conversation_id
-  WHERE b.channel <> 'website' AND m.sender_type IN ('staff', 'ai')
-  RETURNING id, message_id
-),
-answers AS (
-  SELECT inserted.*, false AS duplicate FROM inserted
-  UNION ALL
-  SELECT existing.*, true FROM existing
+  INSERT INTO outbound_deliveries (id, message_id, conversation_id, channel) OVERRIDING SYSTEM VALUE
+  SELECT new_delivery, id, conversation_id, channel FROM fresh WHERE new_delivery IS NOT NULL
 )
-SELECT a.id, a.seq, (extract(epoch FROM a.created_at) * 1000000)::bigint, a.duplicate OR i.later_copy,
-       a.conversation_id <> i.conversation_id, CASE WHEN i.later_copy THEN NULL ELSE j.id END, j.priority,
-       CASE WHEN cu.channel = 'website' THEN cu.external_id END, st.external_id,
-       CASE WHEN i.later_copy THEN NULL ELSE o.id END
-FROM input i JOIN answers a
-  ON a.sender_type = i.sender_type AND a.sender_id = i.sender_id AND a.client_message_id = i.client_message_id
-LEFT JOIN jobs j ON j.message_id = a.id AND NOT a.duplicate
-LEFT JOIN outbox o ON o.message_id = a.id AND NOT a.duplicate
-LEFT JOIN conversations c ON c.id = a.conversation_id
-LEFT JOIN customers cu ON cu.id = c.customer_id
-LEFT JOIN staff_users st ON st.id = c.assigned_staff_id
-ORDER BY i.ord
+SELECT id, seq, (extract(epoch FROM now()) * 1000000)::bigint, false, false, new_job,
+       CASE WHEN new_job IS NOT NULL THEN job_priority END, customer, staff, new_delivery, ord
+FROM fresh
+UNION ALL
+SELECT stored_id, stored_seq, (extract(epoch FROM stored_at) * 1000000)::bigint, true,
+       coalesce(stored_conversation <> conversation_id, true), NULL, NULL, NULL, NULL, NULL, ord
+FROM input WHERE stored_id IS NOT NULL OR later_copy
+ORDER BY 11
 )sql";
+
+// A row's idempotency key, and with its conversation.
+std::string idempotency_key(const persist_row& r) {
+  std::string key = r.sender_type;
+  key += '\0';
+  key += r.sender_id;
+  key += '\0';
+  key += r.client_message_id;
+  return key;
+}
+std::string repeat_key(const persist_row& r) {
+  std::string key = idempotency_key(r);
+  key += '\0';
+  key += r.key == conversation_key::id ? 'i' : 'k';
+  key += r.conversation;
+  return key;
+}
+
+// For each row, the index of the first row of the batch with its conversation and idempotency
+// key (itself when it is the first).
+std::vector<std::size_t> first_copies(std::span<const persist_row* const> rows) {
+  std::unordered_map<std::string, std::size_t> seen;
+  std::vector<std::size_t> out(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) out[i] = seen.try_emplace(repeat_key(*rows[i]), i).first->second;
+  return out;
+}
+
+std::vector<const persist_row*> row_pointers(std::span<const persist_row> rows) {
+  std::vector<const persist_row*> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(&r);
+  return out;
+}
 
 }  // namespace
 
@@ -132,10 +169,14 @@ std::string_view validate(const persist_row& row) noexcept {
   return {};
 }
 
-std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std::chrono::milliseconds ai_deadline) {
+std::vector<pg_statement> sequenced_batch(std::span<const persist_row* const> rows,
+                                          std::chrono::milliseconds ai_deadline) {
   array_literal keys, types, senders, client_ids, contents, ids, names, attachments, wants_ai, urgent, confidence,
       intent, processing, job, outcome, response;
-  for (const auto& r : rows) {
+  const auto firsts = first_copies(rows);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (firsts[i] != i) continue;
+    const auto& r = *rows[i];
     wants_ai.text(r.wants_ai ? "t" : "f");
     urgent.text(r.urgent ? "t" : "f");
     if (r.ai) {
@@ -169,10 +210,11 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std
   }
   std::string key_array = keys.take();
   std::vector<pg_statement> out;
-  // A plan for this batch's arrays, not the prepared generic one (1.7x slower at saturation).
-  out.push_back({"SET LOCAL plan_cache_mode = force_custom_plan", {}});
+  // One plan for every batch: planning this statement for each batch's arrays took longer than
+  // running it (2.5 ms against 5 ms for 40 rows), and its joins do not depend on the batch size.
+  out.push_back({"SET LOCAL plan_cache_mode = force_generic_plan", {}});
   const bool any_key = std::any_of(rows.begin(), rows.end(),
-                                   [](const persist_row& r) { return r.key == conversation_key::external_key; });
+                                   [](const persist_row* r) { return r->key == conversation_key::external_key; });
   if (any_key) out.push_back({create_conversations_sql, {key_array}});
   out.push_back({insert_sql,
                  {std::move(key_array), types.take(), senders.take(), client_ids.take(), contents.take(), ids.take(),
@@ -182,26 +224,64 @@ std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std
   return out;
 }
 
-std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows) {
-  if (!fields::has_shape(res, 10) || std::size_t(PQntuples(res)) != rows) return std::nullopt;
-  std::vector<persist_answer> out(rows);
-  for (int i = 0; i < int(rows); ++i) {
-    auto& a = out[std::size_t(i)];
-    if (!fields::get(res, i, 0, a.id) || !fields::get(res, i, 1, a.seq) || !fields::get(res, i, 2, a.created_at_us) ||
-        !fields::get(res, i, 3, a.duplicate) || !fields::get(res, i, 4, a.conflict))
-      return std::nullopt;
-    std::optional<std::int64_t> job;
+std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res,
+                                                                 std::span<const persist_row* const> rows) {
+  const auto firsts = first_copies(rows);
+  std::vector<std::size_t> sent;  // the rows the statement saw, in its order (ord 1, 2, ...)
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (firsts[i] == i) sent.push_back(i);
+  if (!fields::has_shape(res, 11) || std::size_t(PQntuples(res)) != sent.size()) return std::nullopt;
+  std::vector<persist_answer> out(rows.size());
+  // The first sent row of each idempotency key, for the later copies.
+  std::unordered_map<std::string, std::size_t> first_of_key;
+  for (int k = 0; k < int(sent.size()); ++k) {
+    const std::size_t i = sent[std::size_t(k)];
+    auto& a = out[i];
+    const auto [first, is_first] = first_of_key.try_emplace(idempotency_key(*rows[i]), i);
+    std::int64_t ord = 0;
+    std::optional<std::string> id;
+    if (!fields::get(res, k, 0, id) || !fields::get(res, k, 10, ord) || ord != k + 1) return std::nullopt;
+    if (!id) {
+      // A later copy in another conversation: its first copy's answer, a conflict.
+      if (is_first) return std::nullopt;
+      a = out[first->second];
+      a.duplicate = a.conflict = true;
+      a.ai_job = a.ai_priority = 0;
+      a.delivery = 0;
+      continue;
+    }
+    a.id = std::move(*id);
+    std::optional<std::int64_t> job, delivery;
     std::optional<int> priority;
-    if (!fields::get(res, i, 5, job) || !fields::get(res, i, 6, priority) || !fields::get(res, i, 7, a.customer) ||
-        !fields::get(res, i, 8, a.assigned_staff))
+    if (!fields::get(res, k, 1, a.seq) || !fields::get(res, k, 2, a.created_at_us) ||
+        !fields::get(res, k, 3, a.duplicate) || !fields::get(res, k, 4, a.conflict) || !fields::get(res, k, 5, job) ||
+        !fields::get(res, k, 6, priority) || !fields::get(res, k, 7, a.customer) ||
+        !fields::get(res, k, 8, a.assigned_staff) || !fields::get(res, k, 9, delivery))
       return std::nullopt;
-    std::optional<std::int64_t> delivery;
-    if (!fields::get(res, i, 9, delivery)) return std::nullopt;
     a.delivery = delivery.value_or(0);
     a.ai_job = job.value_or(0);
     a.ai_priority = priority.value_or(0);
   }
+  // A repeat (same conversation, same key) gets its first row's answer as a duplicate: nothing of
+  // its own was stored, and no job or delivery was created for it.
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::size_t f = firsts[i];
+    if (f == i) continue;
+    auto& a = out[i];
+    a = out[f];
+    a.duplicate = true;
+    a.ai_job = a.ai_priority = 0;
+    a.delivery = 0;
+  }
   return out;
+}
+
+std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows, std::chrono::milliseconds ai_deadline) {
+  return sequenced_batch(row_pointers(rows), ai_deadline);
+}
+
+std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::span<const persist_row> rows) {
+  return parse_sequenced_batch(res, row_pointers(rows));
 }
 
 }  // namespace ringcast::persistence

@@ -96,12 +96,17 @@ std::string_view validate(const persist_row& row) noexcept;
 // the answer.
 // A new AI job's deadline_at is now() + ai_deadline (only read at restart: the running broker
 // keeps its own timer).
+std::vector<pg_statement> sequenced_batch(std::span<const persist_row* const> rows,
+                                          std::chrono::milliseconds ai_deadline = std::chrono::milliseconds(5500));
 std::vector<pg_statement> sequenced_batch(std::span<const persist_row> rows,
                                           std::chrono::milliseconds ai_deadline = std::chrono::milliseconds(5500));
 
-// One answer per row, in row order; nullopt if the result does not have that shape. A row whose
-// client id came earlier in the same batch gets that row's answer with duplicate = true (and
-// conflict = true when that row is in another conversation).
-std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::size_t rows);
+// One answer per row of the batch sequenced_batch() was given, in row order; nullopt if the
+// result does not have that shape. A row whose client id came earlier in the same batch gets
+// that row's answer with duplicate = true (and conflict = true when that row is in another
+// conversation); it was not sent.
+std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res,
+                                                                 std::span<const persist_row* const> rows);
+std::optional<std::vector<persist_answer>> parse_sequenced_batch(const PGresult* res, std::span<const persist_row> rows);
 
 }  // namespace ringcast::persistence

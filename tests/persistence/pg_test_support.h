@@ -92,7 +92,7 @@ inline batch_result store_batch(PGconn* c, std::span<const persistence::persist_
     last.reset(PQexecParams(c, st.sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
     if (!ok(last)) return fail(last, "sequenced_batch");
   }
-  auto answers = persistence::parse_sequenced_batch(last.get(), rows.size());
+  auto answers = persistence::parse_sequenced_batch(last.get(), rows);
   if (!answers) {
     out.error = "sequenced_batch: unexpected answer shape";
     exec_ok(c, "ROLLBACK");

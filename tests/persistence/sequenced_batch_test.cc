@@ -294,7 +294,7 @@ TEST(sequenced_batch, concurrent_batches_on_one_conversation_number_one_after_th
   exec_ok(a.get(), "COMMIT");
   other.join();
   ASSERT_TRUE(result_b.committed()) << result_b.error;
-  auto answers_a = parse_sequenced_batch(held.get(), rows_a.size());
+  auto answers_a = parse_sequenced_batch(held.get(), rows_a);
   ASSERT_TRUE(answers_a);
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ((*answers_a)[i].seq, 2 + i);
@@ -304,6 +304,35 @@ TEST(sequenced_batch, concurrent_batches_on_one_conversation_number_one_after_th
   EXPECT_EQ(scalar(a.get(), "SELECT count(DISTINCT seq) || ',' || max(seq) FROM messages"), "41,41");
 }
 
+// The writer runs the statement on one generic plan (plan_cache_mode = force_generic_plan),
+// which PostgreSQL makes at its first batch, for a new database while its tables are empty, and
+// keeps until their statistics change. Even that plan must look a row up by its indexes: a scan
+// of messages or conversations would make every batch as slow as the tables are large.
+TEST(sequenced_batch, the_generic_plan_made_on_empty_tables_scans_no_table) {
+  auto c = test::fresh_migrated_connection();
+  std::vector<persist_row> rows{row("a", "1"), row("b", "2")};
+  rows[1].key = conversation_key::id;
+  rows[1].conversation = "00000000-0000-4000-8000-000000000000";
+  const auto statements = sequenced_batch(rows);
+  const auto& insert = statements.back();
+  test::pg_result prepared(PQprepare(c.get(), "batch", insert.sql.c_str(), int(insert.params.size()), nullptr));
+  ASSERT_TRUE(test::ok(prepared)) << test::error_of(prepared);
+  std::string call = "EXPLAIN EXECUTE batch(";
+  for (std::size_t i = 0; i < insert.params.size(); ++i) {
+    char* literal = PQescapeLiteral(c.get(), insert.params[i]->c_str(), insert.params[i]->size());
+    call += (i ? "," : "") + std::string(literal);
+    PQfreemem(literal);
+  }
+  call += ")";
+  exec_ok(c.get(), "SET plan_cache_mode = force_generic_plan");
+  auto plan = exec_ok(c.get(), call);
+  std::string text;
+  for (int i = 0; i < PQntuples(plan.get()); ++i) text += std::string(PQgetvalue(plan.get(), i, 0)) + "\n";
+  EXPECT_NE(text.find("Index Scan using messages_sender_client_key"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Seq Scan on messages"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Seq Scan on conversations"), std::string::npos) << text;
+}
+
 TEST(sequenced_batch, an_empty_batch_is_valid) {
   auto c = test::fresh_migrated_connection();
   EXPECT_TRUE(store_ok(c.get(), std::vector<persist_row>{}).empty());
@@ -311,18 +340,39 @@ TEST(sequenced_batch, an_empty_batch_is_valid) {
 
 TEST(sequenced_batch, the_parser_rejects_a_result_of_another_shape) {
   auto c = test::fresh_migrated_connection();
+  persist_row row;
+  row.conversation = "room";
+  row.sender_type = "customer";
+  row.sender_id = "u";
+  row.client_message_id = "m1";
+  const std::vector<persist_row> one_row{row};
+  std::vector<persist_row> two_rows{row, row};
+  two_rows[1].client_message_id = "m2";
   auto one = exec_ok(c.get(), "SELECT 1");
-  EXPECT_FALSE(parse_sequenced_batch(one.get(), 1));
+  EXPECT_FALSE(parse_sequenced_batch(one.get(), one_row));
   // The answer shape: id, seq, created_at, duplicate, conflict, ai job, its priority, customer, assignee,
-  // outbound delivery.
-  auto shaped = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint, NULL::text, NULL::text, NULL::bigint");
-  EXPECT_TRUE(parse_sequenced_batch(shaped.get(), 1));
-  EXPECT_FALSE(parse_sequenced_batch(shaped.get(), 2));  // one answer per row or none
+  // outbound delivery, the row's place in the batch (from 1).
+  const std::string fields = "gen_random_uuid(), 1::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint, "
+                             "NULL::text, NULL::text, NULL::bigint";
+  auto shaped = exec_ok(c.get(), ("SELECT " + fields + ", 1::bigint").c_str());
+  EXPECT_TRUE(parse_sequenced_batch(shaped.get(), one_row));
+  EXPECT_FALSE(parse_sequenced_batch(shaped.get(), two_rows));  // one answer per row sent or none
+  auto out_of_place = exec_ok(c.get(), ("SELECT " + fields + ", 2::bigint").c_str());
+  EXPECT_FALSE(parse_sequenced_batch(out_of_place.get(), one_row));
   auto without_people = exec_ok(c.get(), "SELECT gen_random_uuid(), 1::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint");
-  EXPECT_FALSE(parse_sequenced_batch(without_people.get(), 1));
-  auto null_seq = exec_ok(c.get(), "SELECT gen_random_uuid(), NULL::bigint, 2::bigint, true, false, NULL::bigint, NULL::smallint, NULL::text, NULL::text, NULL::bigint");
-  EXPECT_FALSE(parse_sequenced_batch(null_seq.get(), 1));
-  EXPECT_FALSE(parse_sequenced_batch(nullptr, 0));
+  EXPECT_FALSE(parse_sequenced_batch(without_people.get(), one_row));
+  auto null_seq = exec_ok(c.get(), "SELECT gen_random_uuid(), NULL::bigint, 2::bigint, true, false, NULL::bigint, "
+                                   "NULL::smallint, NULL::text, NULL::text, NULL::bigint, 1::bigint");
+  EXPECT_FALSE(parse_sequenced_batch(null_seq.get(), one_row));
+  EXPECT_FALSE(parse_sequenced_batch(nullptr, std::vector<persist_row>{}));
+  // A repeat of a row is not sent: one answer serves both, the second as a duplicate.
+  const std::vector<persist_row> repeated{row, row};
+  auto answered = parse_sequenced_batch(shaped.get(), repeated);
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->size(), 2u);
+  EXPECT_EQ((*answered)[1].id, (*answered)[0].id);
+  EXPECT_TRUE((*answered)[1].duplicate);
+  EXPECT_FALSE((*answered)[1].conflict);
 }
 
 }  // namespace
