@@ -123,6 +123,7 @@ run_alternately() {
         --server-pid "$server_pid" --label "$which" --json "${load_flags[@]}" || true)
       stop_pid "$server_pid"
       server_pid=""
+      drop_run_database
       if [[ $line != \{* ]]; then
         echo "$(basename "$0"): run $i against $which produced no result; the server's last lines:" >&2
         tail -20 "$server_log" >&2
@@ -155,10 +156,20 @@ stop_postgres() {
 }
 
 # fresh_database NAME: drops and creates database NAME in that cluster and prints its URL, so no
-# run pays for the rows and indexes of the ones before it.
+# run pays for the rows and indexes of the ones before it. Then a checkpoint writes out what the
+# run before left dirty, so no server's run pays for the writes of the one before it either.
+# run_alternately drops the database when the run ends (drop_run_database), so autovacuum does
+# not work through one server's tables during the other's run.
 fresh_database() {
   local name=$1
   PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
+    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" -c "CHECKPOINT" >/dev/null
+  echo "$name" >"$work/run_database"  # a file: this runs in a command substitution
   echo "${base_url%/*}/$name"
+}
+drop_run_database() {
+  [[ -f ${work:-}/run_database ]] || return 0
+  PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres \
+    -c "DROP DATABASE IF EXISTS $(cat "$work/run_database") WITH (FORCE)" >/dev/null || true
+  rm -f "$work/run_database"
 }
