@@ -323,8 +323,8 @@ const std::vector<option_spec>& specs() {
          return true;
        }},
       {"db-backlog", "RINGCAST_DB_BACKLOG", "N",
-       "accepted writes a shard holds while the database is slow or away; past it sends get a retryable error "
-       "(default 50000)",
+       "accepted writes a shard holds while the database is slow or away (messages; read and delivered marks "
+       "counted apart); past it they get a retryable error (default 50000)",
        [](options& o, std::string_view v) { return parse_number<std::size_t>(v, o.app.writer.max_backlog, 1, 10'000'000); }},
       {"db-backlog-bytes", "RINGCAST_DB_BACKLOG_BYTES", "BYTES",
        "bytes of accepted writes a shard holds while the database is slow or away; past it sends get a retryable "

@@ -53,6 +53,7 @@ broker_app::broker_app(reactor::shard& shard, const app_config& cfg)
   if (cfg_.profile == "bench") {
     install_bench_profile(*this);
   } else if (cfg_.profile == "inbox") {
+    cfg_.inbox.settings.max_receipts_waiting = cfg_.writer.max_backlog;
     inbox_ = std::make_unique<inbox::inbox_shard>(shard, sio_, pg_.get(), writer_.get(), cfg_.inbox.settings, *stats_,
                                                   cfg_.wiring->inbox);
     cfg_.wiring->inbox.set(shard, inbox_.get());

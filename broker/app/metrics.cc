@@ -194,6 +194,8 @@ std::string metrics_registry::render() const {
   one("inbox_typing_events_total", "counter", "Typing changes fanned out.", &broker_stats::inbox_typing_events);
   one("inbox_presence_events_total", "counter", "Presence changes fanned out.", &broker_stats::inbox_presence_events);
   one("inbox_receipts_total", "counter", "Read and delivered watermarks that moved.", &broker_stats::inbox_receipts);
+  one("inbox_receipt_batches_total", "counter", "Transactions that stored read and delivered marks (batched per shard).",
+      &broker_stats::inbox_receipt_batches);
   one("inbox_joined_conversations", "gauge", "Conversations joined by connected sockets.", &broker_stats::inbox_joined);
   labelled("auth_failures_total", "Socket.IO connections refused for their token, by code.", "code",
            &broker_stats::auth_failures, 0, std::size_t(inbox::auth_error::count),

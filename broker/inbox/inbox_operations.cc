@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <limits>
+#include <memory>
 
 #include "broker/inbox/payloads.h"
 #include "broker/inbox/room_names.h"
@@ -326,28 +327,21 @@ void inbox_operations::watermark(const identity& who, const boost::json::object&
     if (auto wait = in_.read_limiter().take(identity_room(who), in_.shard().now()))
       return done(op_result::fail(error_code::rate_limited, "too many reads", wait));
   }
+  // Stored in the shard's next receipt batch, which announces each mark that moved.
   auto mark = [this, who, kind, conversation = *conversation, seq = *seq](op_done done) {
-    persistence::watermark_update u{conversation, reader_of(who), who.sub, seq};
-    run(persistence::advance_watermarks(kind, std::span(&u, 1)), true, std::move(done),
-        [this, who, kind, conversation](const PGresult* r, op_done done) {
-          auto moved = persistence::parse_watermark_changes(r);
-          if (!moved) return done(unexpected());
-          const bool read = kind == persistence::watermark_kind::read;
-          for (const auto& m : *moved) {
-            broker_stats::bump(in_.stats().inbox_receipts);
-            auto msg = event_message(in_.sio(), "message:status",
-                                     boost::json::object{{"conversationId", m.conversation_id},
-                                                         {"seq", read ? m.last_read_seq : m.last_delivered_seq},
-                                                         {"status", read ? "read" : "delivered"},
-                                                         {"readerType", persistence::to_string(m.reader)},
-                                                         {"readerId", m.reader_id},
-                                                         {"at", iso_time_now()}});
-            msg->rooms = {conversation_room(m.conversation_id)};
-            in_.sio().rooms().broadcast(std::move(msg));
-          }
-          if (!read) return done(op_result::ok({}));
-          push_unread(who, conversation, std::move(done));
+    auto* receipts = in_.receipts();
+    if (!receipts) return done(op_result::fail(error_code::unavailable, "no database is configured"));
+    auto waiter = std::make_shared<op_done>(std::move(done));
+    const bool accepted = receipts->submit(
+        kind, persistence::watermark_update{conversation, reader_of(who), who.sub, seq},
+        [this, who, kind, conversation, waiter](bool stored) {
+          if (!stored) return (*waiter)(op_result::fail(error_code::unavailable, "the database did not answer; retry"));
+          if (kind != persistence::watermark_kind::read) return (*waiter)(op_result::ok({}));
+          push_unread(who, conversation, std::move(*waiter));
         });
+    if (!accepted)
+      (*waiter)(op_result::fail(error_code::unavailable, "the database is not reachable or too many receipts wait; retry",
+                                1000));
   };
   after_access(who, *conversation, a, std::move(done), std::move(mark));
 }

@@ -64,6 +64,11 @@ inbox_shard::inbox_shard(reactor::shard& shard, sio_server& sio, persistence::pg
       presence_limit_(settings.presence_per_minute, std::chrono::minutes(1)),
       reads_(settings.reads_per_minute, std::chrono::minutes(1)) {
   sio_.rooms().set_observer(this);
+  if (pg_)
+    receipts_ = std::make_unique<persistence::receipt_writer>(
+        *pg_, settings.max_receipts_waiting,
+        [this](persistence::watermark_kind kind, const persistence::watermark_change& m) { receipt_moved(kind, m); },
+        &stats_.inbox_receipt_batches);
   sweep_timer_ = shard_.timers().schedule_after(sweep_interval, [this] {
     const auto now = shard_.now();
     typing_limit_.sweep(now);
@@ -247,6 +252,20 @@ void inbox_shard::commit(persistence::persist_row row, std::string sender_socket
       urgent);
   if (!accepted)
     reply(std::move(*done_shared), error_ack(error_code::unavailable, "the write backlog is full; retry", 1000));
+}
+
+void inbox_shard::receipt_moved(persistence::watermark_kind kind, const persistence::watermark_change& m) {
+  broker_stats::bump(stats_.inbox_receipts);
+  const bool read = kind == persistence::watermark_kind::read;
+  auto msg = event_message(sio_, "message:status",
+                           boost::json::object{{"conversationId", m.conversation_id},
+                                               {"seq", read ? m.last_read_seq : m.last_delivered_seq},
+                                               {"status", read ? "read" : "delivered"},
+                                               {"readerType", persistence::to_string(m.reader)},
+                                               {"readerId", m.reader_id},
+                                               {"at", iso_time_now()}});
+  msg->rooms = {conversation_room(m.conversation_id)};
+  sio_.rooms().broadcast(std::move(msg));
 }
 
 void inbox_shard::read_once(persistence::query q, reactor::unique_function<void(const PGresult*)> next) {

@@ -31,6 +31,7 @@
 #include "broker/stats/broker_stats.h"
 #include "persistence/batch_writer.h"
 #include "persistence/pg_connection.h"
+#include "persistence/receipt_writer.h"
 #include "persistence/queries.h"
 #include "reactor/per_shard.h"
 
@@ -52,6 +53,9 @@ struct inbox_settings {
   unsigned typing_per_minute = 10;
   unsigned presence_per_minute = 6;
   unsigned reads_per_minute = 60;
+  // Read and delivered marks a shard holds while their batch waits (--db-backlog, like messages);
+  // past it a mark gets a retryable error.
+  std::size_t max_receipts_waiting = 50'000;
   // Customer messages ask for an AI answer (an ai_jobs row in their transaction).
   bool ai_replies = false;
   std::vector<std::string> urgent_words;  // such a message's AI job gets priority 1
@@ -96,6 +100,9 @@ class inbox_shard final : public room_observer {
   const inbox_settings& settings() const noexcept { return settings_; }
   broker_stats& stats() noexcept { return stats_; }
   rate_limiter& read_limiter() noexcept { return reads_; }
+  // Stores read and delivered marks in batches (none without a database); each mark that moves
+  // is announced to its conversation as message:status.
+  persistence::receipt_writer* receipts() noexcept { return receipts_.get(); }
 
   // ---- on the socket's shard ----
   // Starts keeping the conversation's broadcasts for a join, and asks its owner to send this shard
@@ -164,6 +171,7 @@ class inbox_shard final : public room_observer {
   template <class Reply>
   void answer_duplicate(const std::string& conversation, std::int64_t seq, send_done_fn done, Reply reply);
   void typing_changed(const std::string& conversation, const typist& who, bool typing);
+  void receipt_moved(persistence::watermark_kind kind, const persistence::watermark_change& m);
   void presence_changed(const std::string& type, const std::string& id, presence_status status,
                         presence_tracker::wall_clock::time_point last_seen);
 
@@ -180,6 +188,7 @@ class inbox_shard final : public room_observer {
   presence_tracker presence_;
   rate_limiter typing_limit_, presence_limit_, reads_;
   reactor::timer_id sweep_timer_{};
+  std::unique_ptr<persistence::receipt_writer> receipts_;
   // Owner side: the shards with sockets watching each conversation (one bit per shard).
   std::unordered_map<std::string, std::uint64_t> watchers_;
   // Socket side: how many sockets of this shard watch each conversation, and joins in progress.

@@ -94,6 +94,7 @@ struct broker_stats {
   counter inbox_typing_events{0};
   counter inbox_presence_events{0};
   counter inbox_receipts{0};            // read and delivered watermarks that moved
+  counter inbox_receipt_batches{0};     // transactions that stored read and delivered marks
   counter inbox_joined{0};              // gauge: conversations joined by sockets
   // The AI auto-responder, counted on each job's owner shard.
   latency_histogram ai_response;        // customer message commit to the reply's (or fallback's) commit

@@ -473,6 +473,31 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.deepEqual(pushes.get(kim).map((p) => p.count), [0]);
   });
 
+  test('receipts sent at once share transactions; each mark is stored and announced once', async () => {
+    const lea = await as('lea', 'customer');
+    const { conversation } = await call(lea, 'conversation:create', { content: 'l1', clientId: 'l-1' });
+    const c = conversation.id;
+    const agents = Array.from({ length: 40 }, (_, i) => `agent-batch-${i}`);
+    const sockets = await Promise.all(agents.map((a) => as(a, 'staff')));
+    const statuses = collect(lea, 'message:status');
+    const batches = async () =>
+      Number(/^ringcast_inbox_receipt_batches_total (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())[1]);
+    const before = await batches();
+    // 40 marks in one tick, on both shards: each shard sends the first at once and the rest
+    // gather while it is in the database.
+    const acks = await Promise.all(sockets.map((s) => call(s, 'message:delivered', { conversationId: c, seq: 1 })));
+    for (const ack of acks) assert.deepEqual(ack, {});
+    const transactions = (await batches()) - before;
+    // One transaction per mark would be 40; on this machine it takes 5 to 7.
+    assert.ok(transactions >= 1 && transactions < agents.length, `${transactions} transactions for 40 marks`);
+    await until('a delivered status per agent', () => statuses.length >= 40);
+    assert.deepEqual(statuses.map((x) => `${x.status}:${x.readerId}@${x.seq}`).sort(),
+      agents.map((a) => `delivered:${a}@1`).sort());
+    const joined = await call(await as('agent-batch-reader', 'staff'), 'conversation:join', { conversationId: c });
+    assert.deepEqual(joined.readMarks.filter((m) => m.readerType === 'staff').map((m) => `${m.readerId}@${m.lastDeliveredSeq}`).sort(),
+      agents.map((a) => `${a}@1`).sort());
+  });
+
   test('presence through a reload: the last socket goes and a new one comes within the grace, no offline', async () => {
     const agent = await as('agent-9', 'staff');
     const seen = collect(agent, 'presence');

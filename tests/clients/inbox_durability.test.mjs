@@ -256,7 +256,8 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
       db.stop();
       restarted = false;
       let down = true;
-      // The broker learns of the outage when its connections drop: reads then fail with unavailable.
+      // The broker learns of the outage when its connections drop: reads (and receipts) then fail
+      // with unavailable.
       for (const s of [customer, staff])
         await until('reads failing with unavailable', async () => (await call(s, 'message:history', { conversationId }, 10_000)).error?.code === 'unavailable');
       for (const s of [customer, staff]) {
@@ -264,6 +265,8 @@ describe(`inbox durability against ${serverKind}`, { skip: isReference && 'the i
           ['message:history', { conversationId }],
           ['conversation:list', {}],
           ['unread:get', {}],
+          ['message:read', { conversationId, seq: 1 }],
+          ['message:delivered', { conversationId, seq: 1 }],
         ]) {
           const started = Date.now();
           const ack = await call(s, event, payload, 10_000);
