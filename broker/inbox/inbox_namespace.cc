@@ -26,7 +26,10 @@ struct inbox_socket {
   identity who;
   std::unordered_map<std::string, std::string> joined;  // conversation id -> its customer's sub
   std::unordered_set<std::string> joining;
+  unsigned creating = 0;  // conversation:create in progress: each joins what it creates
   reactor::shard::clock::time_point last_activity{};
+  // What counts against --max-joined-conversations.
+  std::size_t watching() const noexcept { return joined.size() + joining.size() + creating; }
 };
 
 inbox_socket& state_of(sio_socket& s) { return std::any_cast<inbox_socket&>(s.user); }
@@ -45,7 +48,7 @@ class inbox_namespace final : public sio_namespace_handler {
       if (const auto* t = auth->if_contains("token"); t && t->is_string()) token = t->as_string();
     auth_result r = cfg_.verifier->verify(token, std::chrono::system_clock::now());
     if (r.who) {
-      s.user = inbox_socket{std::move(*r.who), {}, {}, in_.shard().now()};
+      s.user = inbox_socket{std::move(*r.who), {}, {}, 0, in_.shard().now()};
       return std::nullopt;
     }
     broker_stats::bump(stats_.auth_failures[std::size_t(r.error)]);
@@ -189,7 +192,7 @@ class inbox_namespace final : public sio_namespace_handler {
     if (who.role == role::staff && (!customer || customer->empty() || customer->size() > max_id_bytes || !storable(*customer)))
       return refuse(s, ack, error_code::bad_request, "staff name the customer: customerId");
     if (content && !client_id) return refuse(s, ack, error_code::bad_request, "a first message needs a clientId");
-    if (state_of(s).joined.size() + state_of(s).joining.size() >= in_.settings().max_joined)
+    if (state_of(s).watching() >= in_.settings().max_joined)
       return refuse(s, ack, error_code::bad_request, "too many joined conversations");
     if (content)
       if (auto e = ops_.check_message(*content, *client_id)) return refuse(s, ack, e->code, e->message);
@@ -197,8 +200,9 @@ class inbox_namespace final : public sio_namespace_handler {
     const std::optional<std::string> customer_name =
         who.role == role::customer && !who.name.empty() ? std::optional<std::string>(who.name) : std::nullopt;
     const std::string id = s.id();
+    auto slot = std::make_shared<create_slot>(*this, s);
     ops_.run(persistence::create_conversation(customer_sub, customer_name, channel, subject), true, reply(s, ack),
-         [this, id, ack, content, client_id](const PGresult* r, op_done failed) mutable {
+         [this, id, ack, content, client_id, slot](const PGresult* r, op_done failed) mutable {
            auto rows = persistence::parse_inbox_conversations(r);
            if (!rows || rows->empty())
              return failed(op_result::fail(error_code::unavailable, "the conversation was not created"));
@@ -212,12 +216,17 @@ class inbox_namespace final : public sio_namespace_handler {
              else if (!message.is_null()) out["message"] = std::move(message);
              answer(id, ack, boost::json::array{std::move(out)});
            };
-           in_.begin_join(c.id, [this, id, c, content, client_id, after_join](std::vector<typist>) mutable {
+           in_.begin_join(c.id, [this, id, c, content, client_id, after_join, slot](std::vector<typist>) mutable {
              (void)in_.finish_join(c.id, 0);
              sio_socket* s = find(id);
              if (!s) return in_.unwatch(c.id);
+             if (!s->join(conversation_room(c.id))) {
+               in_.unwatch(c.id);
+               return after_join(error_ack(error_code::bad_request,
+                                           "the socket is in too many rooms (--max-rooms-per-socket)")[0]);
+             }
              start_watching(*s, c.id, c.customer_id.value_or(""));
-             s->join(conversation_room(c.id));
+             slot.reset();  // joined: counted there now
              if (c.customer_id) s->join(presence_room("customer", *c.customer_id));
              if (!content) return after_join(nullptr);
              in_.send_message(ops_.make_row(state_of(*s).who, c.id, *content, *client_id, std::nullopt), s->id(),
@@ -227,6 +236,19 @@ class inbox_namespace final : public sio_namespace_handler {
            });
          });
   }
+
+  // A conversation:create in progress holds one of its socket's --max-joined-conversations slots
+  // until the socket joins what it created, or the create fails.
+  struct create_slot {
+    inbox_namespace& ns;
+    std::string socket_id;
+    create_slot(inbox_namespace& n, sio_socket& s) : ns(n), socket_id(s.id()) { ++state_of(s).creating; }
+    ~create_slot() {
+      if (sio_socket* s = ns.find(socket_id)) --state_of(*s).creating;
+    }
+    create_slot(const create_slot&) = delete;
+    create_slot& operator=(const create_slot&) = delete;
+  };
 
   // The socket counts as watching from the start of its join (inbox_shard keeps the broadcasts).
   void start_watching(sio_socket& s, const std::string& conversation, const std::string& customer) {
@@ -244,7 +266,7 @@ class inbox_namespace final : public sio_namespace_handler {
     inbox_socket& st = state_of(s);
     if (st.joined.count(*conversation) || st.joining.count(*conversation))
       return refuse(s, ack, error_code::conflict, "already joined");
-    if (st.joined.size() + st.joining.size() >= in_.settings().max_joined)
+    if (st.watching() >= in_.settings().max_joined)
       return refuse(s, ack, error_code::bad_request, "too many joined conversations");
     if (!persistence::is_uuid(*conversation)) return refuse(s, ack, error_code::bad_request, "conversationId is not a conversation id");
     with_conversation(s, *conversation, ack, [this, ack, since](sio_socket& s, const persistence::inbox_conversation& c) {
@@ -252,7 +274,7 @@ class inbox_namespace final : public sio_namespace_handler {
       // Again: other joins of this socket may have started while the conversation was read.
       inbox_socket& now = state_of(s);
       if (now.joined.count(c.id) || now.joining.count(c.id)) return refuse(s, ack, error_code::conflict, "already joined");
-      if (now.joined.size() + now.joining.size() >= in_.settings().max_joined)
+      if (now.watching() >= in_.settings().max_joined)
         return refuse(s, ack, error_code::bad_request, "too many joined conversations");
       now.joining.insert(c.id);
       in_.begin_join(c.id, [this, id, ack, since, c](std::vector<typist> typing) mutable {

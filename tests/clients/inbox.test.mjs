@@ -393,6 +393,22 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.equal(same.filter((a) => a.error?.code === 'conflict').length, 2);
   });
 
+  test('a burst of creates cannot pass --max-joined-conversations either: each holds its slot until it joins', async () => {
+    const maker = await as('burst-maker', 'customer');
+    const acks = await Promise.all(Array.from({ length: 110 }, () => call(maker, 'conversation:create', {})));
+    const made = acks.filter((a) => !a.error && a.conversation);
+    const refused = acks.filter((a) => a.error?.code === 'bad_request' && !a.conversation);
+    assert.equal(made.length, 100, JSON.stringify(acks.find((a) => a.error)));
+    assert.equal(refused.length, 10);
+    const other = await as('burst-maker-agent', 'staff');
+    const { conversation } = await call(other, 'conversation:create', { customerId: 'burst-maker' });
+    const extra = await call(maker, 'conversation:join', { conversationId: conversation.id });
+    assert.equal(extra.error?.code, 'bad_request', JSON.stringify(extra));
+    // Leaving one frees one.
+    assert.deepEqual(await call(maker, 'conversation:leave', { conversationId: made[0].conversation.id }), {});
+    assert.ok(!(await call(maker, 'conversation:join', { conversationId: conversation.id })).error);
+  });
+
   test('conversation:leave stops the live events of that conversation, for a customer tab and for staff', async () => {
     const leo = await as('leo', 'customer', 'Leo');
     const { conversation } = await call(leo, 'conversation:create', {});
