@@ -22,8 +22,17 @@ constexpr int conversation_columns = 13;
 
 // DO UPDATE so the row comes back even when another broker created the customer a moment ago; the
 // name follows the newest token that carries one.
+// earlier: the conversation of this customer and channel where the sender ($8, $9) already stored
+// the first message's client id ($10): this create is a retry of the one that made it, which is
+// answered (created = false) instead of a second conversation.
 constexpr const char* create_sql =
-    "WITH customer AS ("
+    "WITH earlier AS ("
+    " SELECT m.conversation_id FROM messages m"
+    " JOIN conversations ec ON ec.id = m.conversation_id JOIN customers ecu ON ecu.id = ec.customer_id"
+    " WHERE m.sender_type = $8::text AND m.sender_id = $9::text AND m.client_message_id = $10::text"
+    "   AND ec.channel = $3::text AND ecu.channel = $5::text"
+    "   AND ecu.external_id = CASE WHEN $5::text = 'email' THEN lower($1::text) ELSE $1::text END),"
+    " customer AS ("
     " INSERT INTO customers AS cu (channel, external_id, name, email, phone)"
     " VALUES ($5::text, CASE WHEN $5::text = 'email' THEN lower($1::text) ELSE $1::text END, $2::text, $6::text,"
     "         $7::text)"
@@ -37,8 +46,13 @@ constexpr const char* create_sql =
     " RETURNING id, external_id, channel),"
     " created AS ("
     " INSERT INTO conversations (customer_id, channel, subject) SELECT id, $3::text, $4::text FROM customer"
+    " WHERE NOT EXISTS (SELECT 1 FROM earlier)"
     " RETURNING *)"
-    " SELECT " RINGCAST_CONVERSATION_COLUMNS("NULL::text") " FROM created c CROSS JOIN customer cu";
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("NULL::text") ", true FROM created c CROSS JOIN customer cu"
+    " UNION ALL"
+    " SELECT " RINGCAST_CONVERSATION_COLUMNS("s.external_id") ", false"
+    " FROM earlier e JOIN conversations c ON c.id = e.conversation_id JOIN customers cu ON cu.id = c.customer_id"
+    " LEFT JOIN staff_users s ON s.id = c.assigned_staff_id";
 
 constexpr const char* get_sql =
     "SELECT " RINGCAST_CONVERSATION_COLUMNS("s.external_id")
@@ -209,15 +223,21 @@ bool is_channel(std::string_view s) noexcept {
 }
 
 query create_conversation(std::string_view customer_sub, const std::optional<std::string>& customer_name,
-                          std::string_view channel, const std::optional<std::string>& subject) {
-  return open_conversation(customer_key{"website", std::string(customer_sub)}, {customer_name, {}, {}}, channel, subject);
+                          std::string_view channel, const std::optional<std::string>& subject,
+                          const std::optional<first_message_key>& first) {
+  return open_conversation(customer_key{"website", std::string(customer_sub)}, {customer_name, {}, {}}, channel, subject,
+                           first);
 }
 
 query open_conversation(const customer_key& customer, const customer_details& details, std::string_view channel,
-                        const std::optional<std::string>& subject) {
+                        const std::optional<std::string>& subject, const std::optional<first_message_key>& first) {
+  auto part = [&](std::string first_message_key::*field) {
+    return first ? std::optional<std::string>((*first).*field) : std::nullopt;
+  };
   return {create_sql,
           {{customer.external_id, details.name, std::string(channel), subject, customer.channel, details.email,
-            details.phone}}};
+            details.phone, part(&first_message_key::sender_type), part(&first_message_key::sender_id),
+            part(&first_message_key::client_message_id)}}};
 }
 
 query ensure_customer(const customer_key& customer, const customer_details& details) {

@@ -57,10 +57,21 @@ struct inbox_conversation {
   std::optional<message_preview> last_message;
 };
 
+// The first message a create stores, by its idempotency key: a create whose sender already stored
+// this client id in a conversation of the same customer and channel is a retry.
+struct first_message_key {
+  std::string sender_type;
+  std::string sender_id;
+  std::string client_message_id;
+};
+
 // Creates a conversation for the website customer `customer_sub` (created on first sight with
-// `customer_name`; a later non-null name replaces the stored one). One row: the new conversation.
+// `customer_name`; a later non-null name replaces the stored one). One row (parse_opened_conversation):
+// the new conversation with created = true, or, for a retry (`first` names a message already
+// stored), the conversation of that message with created = false.
 query create_conversation(std::string_view customer_sub, const std::optional<std::string>& customer_name,
-                          std::string_view channel, const std::optional<std::string>& subject);
+                          std::string_view channel, const std::optional<std::string>& subject,
+                          const std::optional<first_message_key>& first = std::nullopt);
 
 // A customers row: (website, JWT sub), (whatsapp|sms, E.164 phone), (instagram, IGSID),
 // (email, lower(address)): the statements apply PostgreSQL's lower() to an email key themselves.
@@ -74,7 +85,8 @@ struct customer_details {
 };
 // The same as create_conversation for any customer, found or created by `customer`. One row.
 query open_conversation(const customer_key& customer, const customer_details& details, std::string_view channel,
-                        const std::optional<std::string>& subject);
+                        const std::optional<std::string>& subject,
+                        const std::optional<first_message_key>& first = std::nullopt);
 // Finds or creates the customer: one row, its id.
 query ensure_customer(const customer_key& customer, const customer_details& details);
 
@@ -102,7 +114,7 @@ query claim_conversation(std::string_view conversation_id, std::string_view staf
 // priority one step more urgent. One row (the conversation afterwards), or none.
 query escalate_conversation(std::string_view conversation_id, std::string_view reason, std::optional<float> confidence);
 
-// The rows of create_conversation, get_conversation and update_conversation; nullopt when the
+// The rows of get_conversation and update_conversation; nullopt when the
 // result is not that shape (a failed statement included).
 std::optional<std::vector<inbox_conversation>> parse_inbox_conversations(const PGresult* res);
 

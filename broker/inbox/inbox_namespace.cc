@@ -201,13 +201,16 @@ class inbox_namespace final : public sio_namespace_handler {
         who.role == role::customer && !who.name.empty() ? std::optional<std::string>(who.name) : std::nullopt;
     const std::string id = s.id();
     auto slot = std::make_shared<create_slot>(*this, s);
-    ops_.run(persistence::create_conversation(customer_sub, customer_name, channel, subject), true, reply(s, ack),
+    // With a first message, a create whose message is stored already is a retry: it gets that
+    // conversation (and the message, as a duplicate) instead of a second one.
+    std::optional<persistence::first_message_key> first;
+    if (content) first = persistence::first_message_key{std::string(to_string(who.role)), who.sub, *client_id};
+    ops_.run(persistence::create_conversation(customer_sub, customer_name, channel, subject, first), true, reply(s, ack),
          [this, id, ack, content, client_id, slot](const PGresult* r, op_done failed) mutable {
-           auto rows = persistence::parse_inbox_conversations(r);
-           if (!rows || rows->empty())
-             return failed(op_result::fail(error_code::unavailable, "the conversation was not created"));
-           const persistence::inbox_conversation c = (*rows)[0];
-           ops_.announce_new(c);
+           auto opened = persistence::parse_opened_conversation(r);
+           if (!opened) return failed(op_result::fail(error_code::unavailable, "the conversation was not created"));
+           const persistence::inbox_conversation c = opened->conversation;
+           if (opened->created) ops_.announce_new(c);
            // A new conversation has no history: the creator joins it at once.
            auto after_join = [this, id, ack, c](boost::json::value message) {
              boost::json::object out{{"conversation", conversation_json(c)}};
@@ -216,10 +219,24 @@ class inbox_namespace final : public sio_namespace_handler {
              else if (!message.is_null()) out["message"] = std::move(message);
              answer(id, ack, boost::json::array{std::move(out)});
            };
-           in_.begin_join(c.id, [this, id, c, content, client_id, after_join, slot](std::vector<typist>) mutable {
+           // The first message, if any, once the socket is in the room; its ack (or error) goes in
+           // the create's answer.
+           auto send_first = [this, c, content, client_id, after_join](sio_socket& s) mutable {
+             if (!content) return after_join(nullptr);
+             in_.send_message(ops_.make_row(state_of(s).who, c.id, *content, *client_id, std::nullopt), s.id(),
+                              [after_join](boost::json::array ack) mutable {
+                                after_join(ack.empty() ? boost::json::value(nullptr) : std::move(ack[0]));
+                              });
+           };
+           in_.begin_join(c.id, [this, id, c, after_join, send_first, slot](std::vector<typist>) mutable {
              (void)in_.finish_join(c.id, 0);
              sio_socket* s = find(id);
              if (!s) return in_.unwatch(c.id);
+             if (state_of(*s).joined.count(c.id)) {
+               in_.unwatch(c.id);  // a retry on the socket that made it: it watches already
+               slot.reset();
+               return send_first(*s);
+             }
              if (!s->join(conversation_room(c.id))) {
                in_.unwatch(c.id);
                return after_join(error_ack(error_code::bad_request,
@@ -228,11 +245,7 @@ class inbox_namespace final : public sio_namespace_handler {
              start_watching(*s, c.id, c.customer_id.value_or(""));
              slot.reset();  // joined: counted there now
              if (c.customer_id) s->join(presence_room("customer", *c.customer_id));
-             if (!content) return after_join(nullptr);
-             in_.send_message(ops_.make_row(state_of(*s).who, c.id, *content, *client_id, std::nullopt), s->id(),
-                              [after_join](boost::json::array ack) mutable {
-                                after_join(ack.empty() ? boost::json::value(nullptr) : std::move(ack[0]));
-                              });
+             send_first(*s);
            });
          });
   }

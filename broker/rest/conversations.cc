@@ -109,13 +109,17 @@ void create_conversation(rest_context& ctx, rest_request& r) {
     if (auto e = ctx.ops.check_message(*content, *client_id)) return r.out->error(*e);
   }
   inbox::inbox_operations& ops = ctx.ops;
-  ops.run(persistence::open_conversation(key, details, *channel, subject), true,
+  // A retried request (the same clientId or Idempotency-Key for its first message) gets the
+  // conversation the first one made, and that message as a duplicate.
+  std::optional<persistence::first_message_key> first;
+  if (content) first = persistence::first_message_key{std::string(inbox::to_string(r.who->role)), r.who->sub, *client_id};
+  ops.run(persistence::open_conversation(key, details, *channel, subject, first), true,
           [out = r.out](op_result failed) { out->result(std::move(failed)); },
           [&ops, who = *r.who, content, client_id, out = r.out](const PGresult* res, inbox::op_done) {
-            auto rows = persistence::parse_inbox_conversations(res);
-            if (!rows || rows->empty()) return out->error(503, "unavailable", "the conversation was not created");
-            const persistence::inbox_conversation c = (*rows)[0];
-            ops.announce_new(c);
+            auto opened = persistence::parse_opened_conversation(res);
+            if (!opened) return out->error(503, "unavailable", "the conversation was not created");
+            const persistence::inbox_conversation c = opened->conversation;
+            if (opened->created) ops.announce_new(c);
             const std::string location = "/api/v1/conversations/" + c.id;
             if (!content) return out->json(201, boost::json::object{{"conversation", inbox::conversation_json(c)}}, location);
             ops.send(who, {{"conversationId", c.id}, {"content", *content}, {"clientId", *client_id}},

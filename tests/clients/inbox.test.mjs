@@ -393,6 +393,30 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
     assert.equal(same.filter((a) => a.error?.code === 'conflict').length, 2);
   });
 
+  test('a create retried after a reconnect (same first clientId) gets the conversation it made, not a second one', async () => {
+    const agent = await as('agent-retry-feed', 'staff');
+    const news = collect(agent, 'conversation:new');
+    const tab = await as('rita', 'customer');
+    const made = await call(tab, 'conversation:create', { content: 'My parcel is late', clientId: 'rita-1' });
+    assert.equal(made.message.seq, 1);
+    // The same socket again, and a new socket (a reload whose first attempt's ack was lost).
+    const same = await call(tab, 'conversation:create', { content: 'My parcel is late', clientId: 'rita-1' });
+    const reloaded = await as('rita', 'customer');
+    const retried = await call(reloaded, 'conversation:create', { content: 'My parcel is late', clientId: 'rita-1' });
+    for (const r of [same, retried]) {
+      assert.ok(!r.error, JSON.stringify(r));
+      assert.equal(r.conversation.id, made.conversation.id);
+      assert.equal(r.message.id, made.message.id);
+      assert.equal(r.message.duplicate, true);
+    }
+    // The retrying socket joined it: it gets the conversation's live messages.
+    const live = collect(reloaded, 'message:new');
+    await call(agent, 'message:send', { conversationId: made.conversation.id, content: 'On its way', clientId: 'rita-a1' });
+    await until('the reloaded tab getting the reply', () => live.some((m) => m.content === 'On its way'));
+    await until('conversation:new for rita', () => news.some((c) => c.customerId === 'rita'));
+    assert.equal(news.filter((c) => c.customerId === 'rita').length, 1);
+  });
+
   test('a burst of creates cannot pass --max-joined-conversations either: each holds its slot until it joins', async () => {
     const maker = await as('burst-maker', 'customer');
     const acks = await Promise.all(Array.from({ length: 110 }, () => call(maker, 'conversation:create', {})));

@@ -114,6 +114,27 @@ describe(`REST API against ${serverKind}`, { skip }, () => {
     }
   });
 
+  test('a retried POST /conversations with its first message (Idempotency-Key or clientId) opens no second conversation', async () => {
+    const staff = await connect(server.url, { ...WS, auth: { token: staffToken('agent-retry-watch') } });
+    const news = collect(staff, 'conversation:new');
+    const token = staffToken('agent-retry');
+    const body = { channel: 'sms', customer: { phone: '+15550177' }, content: 'We got your order' };
+    const first = await call('POST', '/conversations', { token, body, headers: { 'Idempotency-Key': 'open-77' } });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.json.message.duplicate, false);
+    const again = await call('POST', '/conversations', { token, body, headers: { 'Idempotency-Key': 'open-77' } });
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.json.conversation.id, first.json.conversation.id);
+    assert.equal(again.json.message.id, first.json.message.id);
+    assert.equal(again.json.message.duplicate, true);
+    const other = await call('POST', '/conversations', { token, body: { ...body, clientId: 'open-78' } });
+    assert.notEqual(other.json.conversation.id, first.json.conversation.id);
+    await until('a conversation:new for each conversation made', () => news.length === 2);
+    const rows = await db.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [first.json.conversation.id]);
+    assert.equal(rows[0].n, 1);
+    assert.deepEqual(news.map((c) => c.id).sort(), [first.json.conversation.id, other.json.conversation.id].sort());
+  });
+
   test('GET /conversations filters and pages; a customer sees only their own website conversations', async () => {
     const token = staffToken();
     const made = [];

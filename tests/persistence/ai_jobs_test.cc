@@ -19,11 +19,7 @@ using test::exec_ok;
 using test::scalar;
 using test::store_ok;
 
-std::string new_conversation(PGconn* c, const std::string& customer = "cust") {
-  auto r = test::run(c, create_conversation(customer, std::nullopt, "website", std::nullopt));
-  EXPECT_TRUE(test::ok(r)) << test::error_of(r);
-  return PQgetvalue(r.get(), 0, 0);
-}
+using test::new_conversation;
 
 persist_row customer_message(const std::string& conversation, const std::string& client_id, bool urgent = false) {
   persist_row r{conversation, "customer", "cust", client_id, "where is my order?"};

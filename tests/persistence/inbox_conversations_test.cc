@@ -25,11 +25,19 @@ std::vector<inbox_conversation> rows_of(PGconn* c, const query& q) {
   return *rows;
 }
 
+// A create or open: its one row.
+opened_conversation opened(PGconn* c, const query& q) {
+  auto res = run(c, q);
+  auto row = parse_opened_conversation(res.get());
+  if (!row) throw std::runtime_error("create statement: " + test::error_of(res));
+  return *row;
+}
+
 inbox_conversation create(PGconn* c, const std::string& sub, std::optional<std::string> name = std::nullopt,
                           std::optional<std::string> subject = std::nullopt, const std::string& channel = "website") {
-  auto rows = rows_of(c, create_conversation(sub, name, channel, subject));
-  if (rows.size() != 1) throw std::runtime_error("create returned " + std::to_string(rows.size()) + " rows");
-  return rows[0];
+  auto row = opened(c, create_conversation(sub, name, channel, subject));
+  if (!row.created) throw std::runtime_error("create did not create");
+  return row.conversation;
 }
 
 std::int64_t now_us(PGconn* c) {
@@ -92,6 +100,35 @@ TEST(inbox_conversations, a_customer_is_created_once_and_keeps_a_name_until_a_ne
   exec_ok(c.get(), "INSERT INTO customers (channel, external_id, name) VALUES ('sms', 'cust-3', 'phone')");
   create(c.get(), "cust-3", "web");
   EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM customers WHERE external_id = 'cust-3'"), "2");
+}
+
+TEST(inbox_conversations, a_create_whose_first_message_is_stored_is_a_retry_of_the_one_that_made_it) {
+  auto c = test::fresh_migrated_connection();
+  const first_message_key first{"customer", "cara", "hello-1"};
+  auto made = opened(c.get(), create_conversation("cara", std::nullopt, "website", std::nullopt, first));
+  ASSERT_TRUE(made.created);
+  // Not a retry until the message is stored: the first attempt may have failed before its send.
+  auto second = opened(c.get(), create_conversation("cara", std::nullopt, "website", std::nullopt, first));
+  ASSERT_TRUE(second.created);
+  persist_row row{made.conversation.id, "customer", "cara", "hello-1", "hello"};
+  row.key = conversation_key::id;
+  test::store_ok(c.get(), std::vector{row});
+  auto retry = opened(c.get(), create_conversation("cara", std::nullopt, "website", std::nullopt, first));
+  EXPECT_FALSE(retry.created);
+  EXPECT_EQ(retry.conversation.id, made.conversation.id);
+  EXPECT_EQ(retry.conversation.customer_id, made.conversation.customer_id);
+  EXPECT_EQ(retry.conversation.last_seq, 1);
+  // Another client id, another channel, or the same staff key for another customer: new ones.
+  EXPECT_TRUE(opened(c.get(), create_conversation("cara", std::nullopt, "website", std::nullopt,
+                                                  first_message_key{"customer", "cara", "hello-2"})).created);
+  EXPECT_TRUE(opened(c.get(), create_conversation("cara", std::nullopt, "whatsapp", std::nullopt, first)).created);
+  persist_row by_staff{made.conversation.id, "staff", "agent", "s-1", "hi"};
+  by_staff.key = conversation_key::id;
+  test::store_ok(c.get(), std::vector{by_staff});
+  const first_message_key staff_first{"staff", "agent", "s-1"};
+  EXPECT_FALSE(opened(c.get(), create_conversation("cara", std::nullopt, "website", std::nullopt, staff_first)).created);
+  EXPECT_TRUE(opened(c.get(), create_conversation("dan", std::nullopt, "website", std::nullopt, staff_first)).created);
+  EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM conversations"), "5");
 }
 
 TEST(inbox_conversations, update_changes_only_what_is_given_and_creates_staff_on_first_sight) {
@@ -266,7 +303,7 @@ TEST(inbox_conversations, list_rows_carry_the_viewers_unread_count) {
 TEST(inbox_conversations, channel_customers_are_found_by_channel_and_named_channel_colon_id) {
   auto c = test::fresh_migrated_connection();
   auto open = [&](const std::string& channel, const std::string& id, customer_details d = {}) {
-    auto rows = rows_of(c.get(), open_conversation({channel, id}, d, channel, std::nullopt));
+    auto rows = std::vector{opened(c.get(), open_conversation({channel, id}, d, channel, std::nullopt)).conversation};
     if (rows.size() != 1) throw std::runtime_error("open returned no row");
     return rows[0];
   };
@@ -293,7 +330,7 @@ TEST(inbox_conversations, channel_customers_are_found_by_channel_and_named_chann
 TEST(inbox_conversations, the_list_filters_by_channel_assignment_and_requires_human) {
   auto c = test::fresh_migrated_connection();
   auto web = create(c.get(), "w");
-  auto mail = rows_of(c.get(), open_conversation({"email", "a@b.c"}, {}, "email", std::nullopt))[0];
+  auto mail = opened(c.get(), open_conversation({"email", "a@b.c"}, {}, "email", std::nullopt)).conversation;
   conversation_change assign;
   assign.assigned_staff = std::optional<std::string>("s1");
   assign.requires_human = true;

@@ -17,11 +17,7 @@ using test::exec_ok;
 using test::run;
 using test::scalar;
 
-std::string new_conversation(PGconn* c, const std::string& customer = "cust") {
-  auto rows = parse_inbox_conversations(run(c, create_conversation(customer, std::nullopt, "website", std::nullopt)).get());
-  if (!rows || rows->size() != 1) throw std::runtime_error("create failed");
-  return (*rows)[0].id;
-}
+using test::new_conversation;
 
 persist_row by_id(const std::string& conv, const std::string& client_id, const std::string& sender = "cust",
                   const std::string& type = "customer") {

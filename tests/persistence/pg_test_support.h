@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/inbox_conversations.h"
 #include "persistence/migrations.h"
 #include "persistence/queries.h"
 #include "persistence/sequenced_batch.h"
@@ -116,6 +117,14 @@ inline std::vector<persistence::persist_answer> store_ok(PGconn* c,
 }
 
 // A new empty database in the process's shared cluster, so tests never see each other's rows.
+// A new website conversation of `customer`: its id.
+inline std::string new_conversation(PGconn* c, const std::string& customer = "cust") {
+  auto res = run(c, persistence::create_conversation(customer, std::nullopt, "website", std::nullopt));
+  auto row = persistence::parse_opened_conversation(res.get());
+  if (!row || !row->created) throw std::runtime_error("create failed: " + error_of(res));
+  return row->conversation.id;
+}
+
 inline std::string fresh_database() {
   static std::atomic<int> counter{0};
   return postgres_cluster::shared().create_database("test_" + std::to_string(++counter));

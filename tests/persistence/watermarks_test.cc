@@ -21,11 +21,7 @@ using test::exec_ok;
 using test::run;
 using test::scalar;
 
-std::string new_conversation(PGconn* c, const std::string& customer) {
-  auto rows = parse_inbox_conversations(run(c, create_conversation(customer, std::nullopt, "website", std::nullopt)).get());
-  if (!rows || rows->size() != 1) throw std::runtime_error("create failed");
-  return (*rows)[0].id;
-}
+using test::new_conversation;
 
 // Appends messages by (type, sender) to the conversation.
 void say(PGconn* c, const std::string& conv, const std::vector<std::pair<std::string, std::string>>& senders) {
