@@ -6,7 +6,7 @@ namespace ringcast::persistence {
 
 receipt_writer::receipt_writer(pg_connection& pg, std::size_t max_waiting, moved_fn moved,
                                std::atomic<std::uint64_t>* batches)
-    : pg_(pg), max_waiting_(max_waiting), moved_(std::move(moved)), batches_counter_(batches) {}
+    : pg_(pg), max_waiting_(max_waiting), moved_(std::move(moved)), batches_(batches) {}
 
 bool receipt_writer::submit(watermark_kind kind, watermark_update update, done_fn done) {
   if (!pg_.ready() || waiting_.size() >= max_waiting_) return false;
@@ -34,8 +34,7 @@ void receipt_writer::send() {
     unit.statements.push_back({q.sql, std::move(q.params.values)});
   }
   in_flight_ = true;
-  ++batches_;
-  if (batches_counter_) batches_counter_->store(batches_counter_->load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (batches_) batches_->store(batches_->load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   unit.done = [this, batch = std::move(batch), with_read = !read.empty(),
                with_delivered = !delivered.empty()](pg_outcome& o) mutable {
     on_outcome(batch, with_read, with_delivered, o);

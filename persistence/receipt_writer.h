@@ -31,9 +31,6 @@ class receipt_writer {
   // batch count as the highest.
   bool submit(watermark_kind kind, watermark_update update, done_fn done);
 
-  std::size_t waiting() const noexcept { return waiting_.size(); }
-  std::uint64_t batches() const noexcept { return batches_; }
-
  private:
   struct item {
     watermark_kind kind;
@@ -48,8 +45,7 @@ class receipt_writer {
   moved_fn moved_;
   std::vector<item> waiting_;
   bool in_flight_ = false;
-  std::uint64_t batches_ = 0;
-  std::atomic<std::uint64_t>* batches_counter_;
+  std::atomic<std::uint64_t>* batches_;
 };
 
 }  // namespace ringcast::persistence

@@ -1,8 +1,5 @@
 #include "broker/app/dev_login.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -10,6 +7,7 @@
 #include <cstring>
 #include <exception>
 
+#include "broker/http/peer_address.h"
 #include "protocol/http_response.h"
 
 namespace ringcast::broker {
@@ -19,20 +17,14 @@ namespace {
 constexpr std::chrono::hours token_ttl{8};
 constexpr std::size_t max_claim_bytes = 200;  // the token verifier's limit on sub and name
 
+// 127.0.0.0/8, ::1, or ::ffff:127.x.x.x (peer_address gives the address in network order).
 bool loopback_peer(int fd) {
-  sockaddr_storage sa{};
-  socklen_t len = sizeof sa;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return false;
-  if (sa.ss_family == AF_INET) {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(sa).sin_addr;
-    return (ntohl(in.s_addr) >> 24) == 127;
-  }
-  if (sa.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(sa).sin6_addr;
-    if (IN6_IS_ADDR_LOOPBACK(&in6)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&in6) && in6.s6_addr[12] == 127;
-  }
-  return false;
+  const std::string a = peer_address(fd);
+  if (a.size() == 4) return std::uint8_t(a[0]) == 127;
+  if (a.size() != 16) return false;
+  const std::string_view v6(a);
+  if (v6 == std::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16)) return true;
+  return v6.substr(0, 12) == std::string_view("\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) && std::uint8_t(a[12]) == 127;
 }
 
 void json_answer(std::string& out, int status, const boost::json::value& body, bool keep_alive) {

@@ -1,5 +1,7 @@
 // GET/POST /conversations, GET/PATCH /conversations/{id}.
 #include <algorithm>
+#include <functional>
+#include <thread>
 
 #include "broker/inbox/payloads.h"
 #include "broker/rest/routes.h"
@@ -49,9 +51,10 @@ std::string customer_of(const std::string& channel, const boost::json::object& c
 }
 
 std::string random_client_id() {
-  static std::uint64_t n = 0;
+  // Per shard thread (no shared counter to race on), and the thread's id keeps two shards apart.
+  thread_local std::uint64_t n = 0;
   return "rest-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
-         std::to_string(++n);
+         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "-" + std::to_string(++n);
 }
 
 }  // namespace

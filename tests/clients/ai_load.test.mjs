@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
-import { isReference, serverKind, startServer, stopServer, test } from './harness.mjs';
-import { startPostgres } from './postgres.mjs';
+import { isReference, serverKind, startServer, test } from './harness.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const SECRET = 'ai-load-secret';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,10 +43,7 @@ describe(`ringcast-load AI replies against ${serverKind}`, { skip: isReference &
       '--ai-deadline-ms', String(DEADLINE_MS), '--jwt-secret', SECRET, '--database-url', db.url,
       '--ping-interval', '5000', '--ping-timeout', '5000']);
   });
-  after(async () => {
-    await stopServer(server);
-    db?.destroy();
-  });
+  after(() => stopSuite(db, server));
 
   test('50 questions/s into 5 conversations: one answer per stored question, timed from its ack, none missing or doubled', async () => {
     const r = await runLoad(server, ['--conversations', '5', '--rate', '50', '--duration', '2']);

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
 import { artifactsDir, launchBrowser, personPage, shownMessages, write } from './browser.mjs';
-import { closeClients, connect, isReference, sleep, startServer, stopServer, test } from './harness.mjs';
+import { connect, isReference, sleep, startServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECRET = 'browser-test-secret';
@@ -59,11 +59,13 @@ describe('the pages in chromium', { skip: isReference && 'the pages are ringcast
     widget = await personPage(browser);
   });
   after(async () => {
+    // Everything stops first, so a failed check below leaves no browser, server or database behind.
+    try {
+      await browser?.close();
+    } finally {
+      await stopSuite(db, server);
+    }
     for (const page of [staff, widget]) assert.deepEqual(page?.errors ?? [], [], 'no script error in the pages');
-    closeClients();
-    await browser?.close();
-    await stopServer(server);
-    db?.destroy();
   });
 
   test('/dev/token: a staff token for loopback clients, 204 for a GET', async () => {

@@ -4,9 +4,9 @@
 // receipts and unread counts, and the authorization rules between tenants.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, waitFor, withTimeout, until, collect } from './harness.mjs';
+import { connect, isReference, serverKind, sleep, startServer, test, waitFor, withTimeout, until, collect } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const SECRET = 'inbox-test-secret';
 const WS = { transports: ['websocket'] };
@@ -33,15 +33,7 @@ describe(`inbox events against ${serverKind}`, { skip: isReference && 'the inbox
       '--ping-interval', '5000', '--ping-timeout', '5000',
     ]);
   });
-  after(async () => {
-    closeClients();
-    // The database goes even when the server did not stop cleanly (that failure is still reported).
-    try {
-      await stopServer(server);
-    } finally {
-      db?.destroy();
-    }
-  });
+  after(() => stopSuite(db, server));
 
   const as = (sub, role, name) =>
     connect(server.url, { ...WS, auth: { token: ringcastToken(SECRET, sub, role, name ? ['--name', name] : []) } });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { closeClients, connect, isReference, refusal, serverKind, startServer, stopServer, test } from './harness.mjs';
 import { nowSeconds, refusedTokens, ringcastToken, signJwt } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const SECRET = 'test-secret-9f2c';
 
@@ -24,15 +24,7 @@ describe(`inbox authentication against ${serverKind}`, { skip: isReference && 't
     db = await startPostgres();
     server = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url]);
   });
-  after(async () => {
-    closeClients();
-    // The database goes even when the server did not stop cleanly (that failure is still reported).
-    try {
-      await stopServer(server);
-    } finally {
-      db?.destroy();
-    }
-  });
+  after(() => stopSuite(db, server));
 
   test('a token from `ringcast token` connects, as a customer and as staff', async () => {
     for (const role of ['customer', 'staff']) {

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
-import { isReference, serverKind, startServer, stopServer, test } from './harness.mjs';
-import { startPostgres } from './postgres.mjs';
+import { isReference, serverKind, startServer, test } from './harness.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const SECRET = 'inbox-load-secret';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,10 +54,7 @@ describe(`ringcast-load inbox scenario against ${serverKind}`, { skip: isReferen
     server = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url,
       '--ping-interval', '5000', '--ping-timeout', '5000']);
   });
-  after(async () => {
-    await stopServer(server);
-    db?.destroy();
-  });
+  after(() => stopSuite(db, server));
 
   test('fixed rate, 2 watchers per conversation and a feed socket: every acked message is stored and delivered once to every staff socket', async () => {
     const before = await stored();

@@ -8,9 +8,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
-import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, withTimeout } from './harness.mjs';
+import { connect, isReference, serverKind, sleep, startServer, test, withTimeout } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const SECRET = 'inbox-python-secret';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,15 +37,7 @@ describe(`the inbox from python-socketio against ${serverKind}`, { skip }, () =>
     db = await startPostgres();
     server = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url, '--ping-interval', '5000', '--ping-timeout', '5000']);
   });
-  after(async () => {
-    closeClients();
-    // The database goes even when the server did not stop cleanly (that failure is still reported).
-    try {
-      await stopServer(server);
-    } finally {
-      db?.destroy();
-    }
-  });
+  after(() => stopSuite(db, server));
 
   test('a Python customer creates, receives the staff reply, sends, retries and reads history', async () => {
     const staff = await connect(server.url, { transports: ['websocket'], auth: { token: ringcastToken(SECRET, 'py-agent', 'staff') } });

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
-import { closeClients, connect, refusal, sleep, startProcess, stopServer, test } from './harness.mjs';
+import { connect, refusal, sleep, startProcess, test } from './harness.mjs';
 import { nowSeconds, refusedTokens, signJwt } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const peer = path.resolve(here, '../../bench/peers/node-inbox/server.mjs');
@@ -33,15 +33,7 @@ describe('the Node inbox peer', () => {
       'node-inbox peer',
     );
   });
-  after(async () => {
-    closeClients();
-    // The database goes even when the server did not stop cleanly (that failure is still reported).
-    try {
-      await stopServer(server);
-    } finally {
-      db?.destroy();
-    }
-  });
+  after(() => stopSuite(db, server));
 
   const as = (sub, role, extra) => connect(server.url, { ...WS, auth: { token: token(sub, role, extra) } });
 

@@ -15,7 +15,7 @@ import { after, before, describe } from 'node:test';
 import { parse } from 'yaml';
 import { isReference, serverKind, startServer, stopServer, test } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 import { restClient, waitReady } from './rest_client.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,10 +59,7 @@ describe(`docs/openapi.yaml against ${serverKind}`, { skip: isReference && 'the 
     conversation = (await call('POST', '/conversations', { token: staff, body: { channel: 'website', customer: { externalId: 'oa-owner' }, content: 'first', clientId: 'oa-1' } })).json.conversation.id;
     entry = (await call('POST', '/knowledge', { token: staff, body: { question: 'Opening hours?', answer: '9 to 5.' } })).json.entry.id;
   });
-  after(async () => {
-    await stopServer(server);
-    db?.destroy();
-  });
+  after(() => stopSuite(db, server));
 
   const fill = (route, id) => route.replace('{id}', id ?? (route.startsWith('/knowledge') ? String(entry) : conversation));
   const split = (key) => {

@@ -7,9 +7,9 @@
 //   const h = outboundHelpers(ctx);
 import assert from 'node:assert/strict';
 import { startFakeProviders } from './fake_providers.mjs';
-import { closeClients, connect, sleep, startServer, stopServer } from './harness.mjs';
+import { connect, sleep, startServer } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 export const SECRET = 'outbound-test-secret';
 export const WS = { transports: ['websocket'] };
@@ -97,8 +97,9 @@ export async function startOutbound(ctx, extra = []) {
   await outboundHelpers(ctx).staffSocket();
 }
 export async function stopOutbound(ctx) {
-  closeClients();
-  await stopServer(ctx.server);
-  await ctx.fake?.close();
-  ctx.db?.destroy();
+  try {
+    await stopSuite(ctx.db, ctx.server);
+  } finally {
+    await ctx.fake?.close();
+  }
 }

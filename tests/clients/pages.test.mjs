@@ -3,8 +3,8 @@
 // The pages themselves run in a browser in browser.test.mjs.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { isReference, startServer, stopServer, test } from './harness.mjs';
-import { startPostgres } from './postgres.mjs';
+import { isReference, startServer, test } from './harness.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 describe('the pages over HTTP', { skip: isReference && 'the pages are ringcast-only' }, () => {
   let db;
@@ -13,10 +13,7 @@ describe('the pages over HTTP', { skip: isReference && 'the pages are ringcast-o
     db = await startPostgres();
     server = await startServer('inbox', ['--jwt-secret', 'pages-secret', '--database-url', db.url]);
   });
-  after(async () => {
-    await stopServer(server);
-    db?.destroy();
-  });
+  after(() => stopSuite(db, server));
 
   test('/dev/token is a 404 without --dev-login', async () => {
     assert.equal((await fetch(`${server.url}/dev/token`)).status, 404);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { closeClients, stopServer } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.resolve(here, '../../deploy/local-postgres.sh');
@@ -53,4 +54,20 @@ export async function startPostgres() {
     },
   };
   return db;
+}
+
+// The after hook of a suite with its own database: its clients and servers go, then the database,
+// which goes even when a server did not stop cleanly (that failure is still reported).
+export async function stopSuite(db, ...servers) {
+  closeClients();
+  let failure;
+  for (const server of servers) {
+    try {
+      await stopServer(server);
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  db?.destroy();
+  if (failure) throw failure;
 }

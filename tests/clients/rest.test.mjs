@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, until, collect } from './harness.mjs';
+import { connect, isReference, serverKind, sleep, startServer, stopServer, test, until, collect } from './harness.mjs';
 import { nowSeconds, ringcastToken, signJwt } from './jwt.mjs';
 import { restClient, waitReady } from './rest_client.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const SECRET = 'rest-test-secret';
 const WS = { transports: ['websocket'] };
@@ -38,15 +38,7 @@ describe(`REST API against ${serverKind}`, { skip }, () => {
     await waitReady(server);
     call = restClient(server);
   });
-  after(async () => {
-    closeClients();
-    // The database goes even when the server did not stop cleanly (that failure is still reported).
-    try {
-      await stopServer(server);
-    } finally {
-      db?.destroy();
-    }
-  });
+  after(() => stopSuite(db, server));
 
   test('requests without a good token get 401 with a code, customers on staff routes 403', async () => {
     const none = await call('GET', '/conversations');
@@ -436,15 +428,7 @@ describe(`REST metrics summary against ${serverKind}`, { skip }, () => {
     await waitReady(server);
     call = restClient(server);
   });
-  after(async () => {
-    closeClients();
-    // The database goes even when the server did not stop cleanly (that failure is still reported).
-    try {
-      await stopServer(server);
-    } finally {
-      db?.destroy();
-    }
-  });
+  after(() => stopSuite(db, server));
 
   const p95 = (values) => {
     // percentile_cont: linear interpolation between the closest ranks.
@@ -518,15 +502,7 @@ describe(`REST knowledge base and the running AI against ${serverKind}`, { skip 
     await waitReady(server);
     call = restClient(server);
   });
-  after(async () => {
-    closeClients();
-    // The database goes even when the server did not stop cleanly (that failure is still reported).
-    try {
-      await stopServer(server);
-    } finally {
-      db?.destroy();
-    }
-  });
+  after(() => stopSuite(db, server));
 
   // A customer asks on a fresh conversation; resolves with the assistant's message.
   async function ask(question, n) {

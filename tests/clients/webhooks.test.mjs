@@ -11,9 +11,9 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { mailgunSignature, metaSignature, request, twilioSignature } from './webhook_requests.mjs';
-import { binaryPath, closeClients, connect, isReference, serverKind, sleep, startServer, stopServer, test, until, collect } from './harness.mjs';
+import { binaryPath, connect, isReference, serverKind, startServer, stopServer, test, until, collect } from './harness.mjs';
 import { ringcastToken } from './jwt.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, stopSuite } from './postgres.mjs';
 
 const SECRET = 'webhooks-test-secret';
 const TWILIO_TOKEN = 'twilio-auth-token-1';
@@ -112,12 +112,7 @@ describe(`channel webhooks against ${serverKind}`, { skip: isReference && 'webho
     ]);
     bare = await startServer('inbox', ['--ai-backend', 'off', '--jwt-secret', SECRET, '--database-url', db.url]);
   });
-  after(async () => {
-    closeClients();
-    await stopServer(server);
-    await stopServer(bare);
-    db?.destroy();
-  });
+  after(() => stopSuite(db, server, bare));
 
   const staff = async () => {
     const s = await connect(server.url, { transports: ['websocket'], auth: { token: ringcastToken(SECRET, `agent-${randomUUID()}`, 'staff') } });
